@@ -1,0 +1,35 @@
+/* limits.h — every limit weir enforces, in one place, each with its reason.
+ * docs/limits.md lists them for users; a test exercises each at the edge. */
+#ifndef WEIR_LIMITS_H
+#define WEIR_LIMITS_H
+
+/* Boards */
+#define BOARD_MAX_BYTES        (16u * 1024 * 1024) /* a board file; larger is refused */
+#define BOARD_MAX_NODES        100000u             /* nodes in one board */
+#define BOARD_MAX_CONNECTIONS  400000u             /* connections in one board */
+#define BOARD_MAX_VARIABLES    10000u
+#define BOARD_MAX_PIN_COUNT    256                 /* copies of one repeated pin */
+#define BOARD_MAX_ID_LEN       256                 /* node / variable / comment ids */
+#define BOARD_MAX_ERRORS       1000                /* validation errors reported; the rest counted */
+
+/* Runs */
+#define RUN_MAX_NODE_EXECUTIONS 100000u            /* per node per run: loop_limit (boards.md §2.6) */
+#define RUN_DEFAULT_TIMEOUT_MS  3600000u           /* wall-clock limit of a run: 1 hour */
+#define RUN_MAX_CALL_DEPTH      512                /* nested bodies (loops, sequences, pure reads): depth_limit */
+#define RUN_MAX_WORKERS         64                 /* threads in the parallel branch pool */
+#define RUN_MAX_LOG_ENTRIES     10000u             /* log lines kept per run; then one truncation line */
+#define RUN_MAX_LOG_BYTES       (1024u * 1024)     /* bytes of log messages kept per run */
+#define RUN_MAX_TRACE_ENTRIES   100000u            /* trace entries kept per run; then trace_truncated */
+#define RUN_MAX_PAYLOAD_BYTES   (16u * 1024 * 1024)
+
+/* Catalog nodes */
+#define HTTP_DEFAULT_TIMEOUT_MS 30000u             /* http_fetch: whole transfer */
+#define HTTP_MAX_RESPONSE_BYTES (16u * 1024 * 1024)/* http_fetch response body */
+#define HTTP_MAX_REDIRECTS      5
+#define STORAGE_MAX_FILE_BYTES  (64u * 1024 * 1024)/* read_to_string / write_string */
+#define STRING_MAX_BYTES        (64u * 1024 * 1024)/* any string a node builds */
+#define EVAL_MAX_EXPRESSION     4096u              /* eval: expression length */
+#define EVAL_MAX_DEPTH          64                 /* eval: nesting of parentheses / unary ops */
+#define SCHEMA_MAX_DEPTH        64                 /* parse_with_schema: nesting of schemas */
+
+#endif
