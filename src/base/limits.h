@@ -26,10 +26,19 @@
 #define HTTP_DEFAULT_TIMEOUT_MS 30000u             /* http_fetch: whole transfer */
 #define HTTP_MAX_RESPONSE_BYTES (16u * 1024 * 1024)/* http_fetch response body */
 #define HTTP_MAX_REDIRECTS      5
+#define HTTP_MAX_URL_BYTES      8192u              /* http_fetch: a request or redirect URL */
+#define HTTP_MAX_REQUEST_BYTES  (16u * 1024 * 1024)/* http_fetch request body */
+#define HTTP_MAX_HEADER_BYTES   (256u * 1024)      /* http_fetch: all response header lines together */
+#define HTTP_ABORT_POLL_MS      50                 /* how often a transfer checks cancellation / deadline */
 #define STORAGE_MAX_FILE_BYTES  (64u * 1024 * 1024)/* read_to_string / write_string */
+#define STORAGE_MAX_PATH_BYTES  4096u              /* a storage path (scoped_fs), bytes */
+#define STORAGE_MAX_NAME_BYTES  255u               /* one component of a storage path (NAME_MAX) */
+#define STORAGE_MAX_PATH_DEPTH  128u               /* components in a storage path; bounds open fds while listing */
+#define STORAGE_MAX_LIST_ENTRIES 100000u           /* names one storage list may return */
 #define STRING_MAX_BYTES        (64u * 1024 * 1024)/* any string a node builds */
 #define EVAL_MAX_EXPRESSION     4096u              /* eval: expression length */
 #define EVAL_MAX_DEPTH          64                 /* eval: nesting of parentheses / unary ops */
 #define SCHEMA_MAX_DEPTH        64                 /* parse_with_schema: nesting of schemas */
+#define JSON_REPAIR_MAX_DEPTH   512                /* repair_parse: nesting of arrays / objects */
 
 #endif
