@@ -40,5 +40,8 @@
 #define EVAL_MAX_DEPTH          64                 /* eval: nesting of parentheses / unary ops */
 #define SCHEMA_MAX_DEPTH        64                 /* parse_with_schema: nesting of schemas */
 #define JSON_REPAIR_MAX_DEPTH   512                /* repair_parse: nesting of arrays / objects */
+#define STRUCT_MAX_PATH_STEPS   512                /* struct_get / struct_set: keys and [n] in one field path; bounds the nesting a path creates */
+#define TEXT_MAX_NESTING        2048               /* val_to_string / string_format: nesting of a value written as JSON (recursion bound; jansson's parser limit) */
+#define STRING_SPLIT_MAX_PARTS  1000000u           /* string_split: substrings in one result (each is a separate JSON string) */
 
 #endif
