@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# install-deps.sh — install every Debian package weir needs to build and test.
+# Idempotent and quick when everything is present: only missing packages are
+# fetched. Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  gcc make cmake ninja-build pkg-config        # build
+  libjansson-dev libcurl4-gnutls-dev           # runtime libraries
+  libcmocka-dev valgrind python3               # tests
+  clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
