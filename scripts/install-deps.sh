@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   gcc make cmake ninja-build pkg-config        # build
   libjansson-dev libcurl4-gnutls-dev           # runtime libraries
-  libcmocka-dev valgrind python3               # tests
+  libcmocka-dev valgrind python3 python3-jsonschema  # tests
   clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
 )
 

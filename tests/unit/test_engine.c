@@ -681,6 +681,25 @@ static void test_trace(void **state) {
     json_decref(rep);
 }
 
+static void test_log_truncation(void **state) {
+    (void)state;
+    const char *fmt = "[" S ", {\"id\": \"w\", \"type\": \"control_while_loop\", \"inputs\": {\"condition\": true, "
+                      "\"max_iter\": %d}}, {\"id\": \"l\", \"type\": \"log_info\", \"inputs\": {\"message\": \"x\"}}]";
+    const char *conns = "[{\"from\": \"s.exec_out\", \"to\": \"w.exec_in\"}, {\"from\": \"w.exec_out\", \"to\": \"l.exec_in\"}]";
+    char nodes[512];
+    snprintf(nodes, sizeof nodes, fmt, 10000);
+    json_t *rep = tu_run_nodes(nodes, conns, NULL);
+    assert_int_equal(json_array_size(logs_of(rep)), 10000);
+    assert_null(json_object_get(rep, "logs_truncated"));
+    json_decref(rep);
+    snprintf(nodes, sizeof nodes, fmt, 10001);
+    rep = tu_run_nodes(nodes, conns, NULL);
+    assert_completed(rep);
+    assert_int_equal(json_array_size(logs_of(rep)), 10000);
+    assert_true(json_is_true(json_object_get(rep, "logs_truncated")));
+    json_decref(rep);
+}
+
 static void test_long_chain_no_stack(void **state) {
     (void)state;
     /* 20,000 nodes in one execution chain run iteratively */
@@ -730,6 +749,7 @@ int main(void) {
         cmocka_unit_test(test_payload_and_generic_event),
         cmocka_unit_test(test_choose_start_node),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_log_truncation),
         cmocka_unit_test(test_long_chain_no_stack),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
