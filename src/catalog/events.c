@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "board/typecheck.h"
+
 /* events_simple: → exec_out */
 static const pin_def simple_pins[] = {PIN_EXEC_OUT("exec_out")};
 
@@ -19,7 +21,8 @@ static const node_def events_simple = {
 };
 
 /* events_generic: → exec_out, payload. Extra output pins take the payload
- * key of the same name; `payload` keeps the rest. */
+ * key of the same name (a present value of the wrong type fails the node; a
+ * missing key gives null); `payload` keeps the rest. */
 enum { G_EXEC_OUT, G_PAYLOAD };
 static const pin_def generic_pins[] = {PIN_EXEC_OUT("exec_out"), PIN_OUT("payload", PT_STRUCT)};
 
@@ -36,6 +39,14 @@ static int generic_run(node_ctx *c) {
         for (size_t i = 0; i < n; i++) {
             const char *name = ctx_dyn_name(c, i);
             json_t *v = json_object_get(payload, name);
+            pin_type type;
+            value_shape shape;
+            ctx_dyn_type(c, i, &type, &shape);
+            const char *why;
+            if (v && !json_is_null(v) && !typecheck_json(v, type, shape, &why)) {
+                json_decref(rest);
+                return ctx_fail(c, "payload field \"%s\": %s", name, why);
+            }
             value val = value_from_json(v);
             ctx_dyn_set(c, i, val);
             value_release(val);

@@ -76,6 +76,7 @@ int ctx_json(node_ctx *c, int pin, json_t **j);
 /* Dynamic pins: string_format inputs and events_generic extra outputs. */
 size_t ctx_dyn_count(node_ctx *c);
 const char *ctx_dyn_name(node_ctx *c, size_t i);
+void ctx_dyn_type(node_ctx *c, size_t i, pin_type *type, value_shape *shape);
 int ctx_dyn_get(node_ctx *c, size_t i, value *out);
 void ctx_dyn_set(node_ctx *c, size_t i, value v);
 

@@ -192,6 +192,12 @@ const char *ctx_dyn_name(node_ctx *c, size_t i) {
     return i < c->n->ndyn ? c->n->pins[c->n->dyn_first + i].name : NULL;
 }
 
+void ctx_dyn_type(node_ctx *c, size_t i, pin_type *type, value_shape *shape) {
+    const plan_pin *p = i < c->n->ndyn ? &c->n->pins[c->n->dyn_first + i] : NULL;
+    *type = p ? (pin_type)p->type : PT_GENERIC;
+    *shape = p ? (value_shape)p->shape : VS_NORMAL;
+}
+
 int ctx_dyn_get(node_ctx *c, size_t i, value *out) {
     if (i >= c->n->ndyn) return ctx_fail(c, "internal: dynamic pin %zu", i);
     const value *v = ctx_read_pin(c, &c->n->pins[c->n->dyn_first + i]);

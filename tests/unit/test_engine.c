@@ -643,6 +643,19 @@ static void test_payload_and_generic_event(void **state) {
     assert_null(json_object_get(tu_result(rep), "name"));
     assert_int_equal(json_integer_value(json_object_get(tu_result(rep), "age")), 36);
     json_decref(rep);
+    /* a payload field of the wrong type fails the start node; a missing one is null */
+    rep = tu_run(board, "{\"payload\": {\"name\": 7}}");
+    assert_string_equal(tu_status(rep), "failed");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(rep, "error"), "node")), "e");
+    json_decref(rep);
+    rep = tu_run(board, "{\"payload\": {}}");
+    assert_completed(rep);
+    assert_string_equal(log_line(rep), "null");
+    json_decref(rep);
+    /* a payload that is not an object is refused before the run */
+    rep = tu_run(board, "{\"payload\": [1]}");
+    assert_string_equal(tu_error_code(rep), "bad_payload");
+    json_decref(rep);
 }
 
 static void test_choose_start_node(void **state) {
