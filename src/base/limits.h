@@ -9,6 +9,7 @@
 #define BOARD_MAX_CONNECTIONS  400000u             /* connections in one board */
 #define BOARD_MAX_VARIABLES    10000u
 #define BOARD_MAX_PIN_COUNT    256                 /* copies of one repeated pin */
+#define BOARD_MAX_NODE_PINS    1024                /* pins of one node, repeated, extra and format pins included */
 #define BOARD_MAX_ID_LEN       256                 /* node / variable / comment ids */
 #define BOARD_MAX_ERRORS       1000                /* validation errors reported; the rest counted */
 

@@ -20,6 +20,21 @@
 
 /* ---- errors --------------------------------------------------------------- */
 
+/* Names and messages quote the board; a 10 MB name is shown by its start. */
+#define ERROR_TEXT_MAX 512
+
+static char *clipped(const char *s) {
+    size_t len = strlen(s);
+    if (len <= ERROR_TEXT_MAX) return strdup(s);
+    size_t cut = ERROR_TEXT_MAX;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* keep UTF-8 whole */
+    char *out = malloc(cut + 4);
+    if (!out) return NULL;
+    memcpy(out, s, cut);
+    memcpy(out + cut, "\xe2\x80\xa6", 4); /* … */
+    return out;
+}
+
 static void add_error(board_errors *e, const char *code, const char *node, const char *pin, int line,
                       int column, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
@@ -41,14 +56,19 @@ static void add_error(board_errors *e, const char *code, const char *node, const
     }
     board_error *it = &e->items[e->n++];
     it->code = code;
-    it->node = node ? strdup(node) : NULL;
-    it->pin = pin ? strdup(pin) : NULL;
+    it->node = node ? clipped(node) : NULL;
+    it->pin = pin ? clipped(pin) : NULL;
     it->line = line;
     it->column = column;
     va_list ap;
     va_start(ap, fmt);
     if (vasprintf(&it->message, fmt, ap) < 0) it->message = NULL;
     va_end(ap);
+    if (it->message && strlen(it->message) > ERROR_TEXT_MAX) {
+        char *c = clipped(it->message);
+        free(it->message);
+        it->message = c;
+    }
 }
 
 #define ERR(code, node, pin, ...) add_error(errs, code, node, pin, 0, 0, __VA_ARGS__)
@@ -112,6 +132,18 @@ typedef struct pin_ref {
     long copy;   /* 1-based; 0 when the #k part is malformed */
 } pin_ref;
 
+/* The k of "#k": decimal digits only, 1..BOARD_MAX_PIN_COUNT; 0 when malformed. */
+static long parse_copy(const char *s) {
+    long k = 0;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        k = k * 10 + (*s - '0');
+        if (k > BOARD_MAX_PIN_COUNT) return 0;
+    }
+    return k;
+}
+
 static bool parse_ref(const char *s, pin_ref *r) {
     size_t len = strlen(s);
     r->copy = 1;
@@ -119,10 +151,7 @@ static bool parse_ref(const char *s, pin_ref *r) {
     size_t body = len;
     if (hash) {
         body = (size_t)(hash - s);
-        char *end;
-        errno = 0;
-        long k = strtol(hash + 1, &end, 10);
-        r->copy = (*end || end == hash + 1 || errno || k < 1) ? 0 : k;
+        r->copy = parse_copy(hash + 1);
     }
     const char *dot = memrchr(s, '.', body);
     if (!dot || dot == s || (size_t)(dot - s) + 1 >= body) return false;
@@ -149,6 +178,28 @@ static const char *opt_string(json_t *o, const char *key) {
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+static bool valid_id(json_t *v) {
+    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= BOARD_MAX_ID_LEN;
+}
+
+/* True when each present key of `keys` holds a string. */
+static bool fields_are_strings(json_t *o, const char *const *keys) {
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (v && !json_is_string(v)) return false;
+    }
+    return true;
+}
+
+/* True when each present key of `keys` holds a number. */
+static bool fields_are_numbers(json_t *o, const char *const *keys) {
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (v && !json_is_number(v)) return false;
+    }
+    return true;
+}
+
 /* Top-level shape: the fields boards.md §1 defines, with their JSON types. */
 static bool check_shape(json_t *doc, board_errors *errs) {
     bool ok = true;
@@ -169,8 +220,14 @@ static bool check_shape(json_t *doc, board_errors *errs) {
             ok = false;
         }
     }
-    if (!json_is_string(json_object_get(doc, "id"))) {
-        if (json_object_get(doc, "id") == NULL) ERR("invalid_board", NULL, NULL, "\"id\" is required");
+    json_t *bid = json_object_get(doc, "id");
+    if (!bid) {
+        ERR("invalid_board", NULL, NULL, "\"id\" is required");
+        ok = false;
+    } else if (json_is_string(bid) && !valid_id(bid)) {
+        ERR("invalid_board", NULL, NULL, "the board \"id\" must be 1 to %d bytes", BOARD_MAX_ID_LEN);
+        ok = false;
+    } else if (!json_is_string(bid)) {
         ok = false;
     }
     static const char *const arrs[] = {"variables", "nodes", "connections", "comments"};
@@ -200,10 +257,6 @@ static bool check_shape(json_t *doc, board_errors *errs) {
     return ok;
 }
 
-static bool valid_id(json_t *v) {
-    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= BOARD_MAX_ID_LEN;
-}
-
 /* Variables: ids, types, defaults. */
 static void load_variables(loader *L) {
     plan *p = L->p;
@@ -226,6 +279,10 @@ static void load_variables(loader *L) {
         const char *id = json_string_value(jid);
         if (strmap_put(&ids, id, 0)) {
             ERR("duplicate_id", NULL, NULL, "variable id \"%s\" is used twice", id);
+            continue;
+        }
+        if (!fields_are_strings(v, (const char *[]){"name", "type", "value_type", NULL})) {
+            ERR("invalid_board", NULL, NULL, "variable \"%s\": name, type and value_type are strings", id);
             continue;
         }
         plan_var *pv = &p->vars[p->nvars];
@@ -254,7 +311,7 @@ static void load_variables(loader *L) {
         pv->secret = json_is_true(se);
         json_t *d = json_object_get(v, "default");
         const char *why;
-        if (d && !(json_is_null(d) && t == PT_GENERIC) && !typecheck_json(d, t, s, &why)) {
+        if (d && !typecheck_json(d, t, s, &why)) {
             ERR("bad_value", NULL, NULL, "variable \"%s\": default: %s", id, why);
             continue;
         }
@@ -268,6 +325,7 @@ static void load_variables(loader *L) {
 
 /* Append a pin to the node under construction. */
 static plan_pin *push_pin(plan_node *n, uint16_t *cap, arena *a) {
+    if (n->npins >= BOARD_MAX_NODE_PINS) return NULL;
     if (n->npins == *cap) {
         uint16_t ncap = *cap ? *cap * 2 : 8;
         plan_pin *pins = arena_alloc(a, ncap * sizeof *pins);
@@ -283,10 +341,10 @@ static plan_pin *push_pin(plan_node *n, uint16_t *cap, arena *a) {
     return p;
 }
 
-/* Placeholders of a string_format format string: {name}; {{ and }} escape. */
-static void format_pins(loader *L, plan_node *n, uint16_t *cap, const char *fmt) {
+/* Placeholders of a string_format format string: {name}; {{ and }} escape.
+ * Returns false when the node would have too many pins. */
+static bool format_pins(loader *L, plan_node *n, uint16_t *cap, const char *fmt) {
     arena *a = &L->p->mem;
-    board_errors *errs = L->errs;
     for (const char *c = fmt; *c; c++) {
         if (c[0] == '{' && c[1] == '{') { c++; continue; }
         if (c[0] != '{') continue;
@@ -299,10 +357,10 @@ static void format_pins(loader *L, plan_node *n, uint16_t *cap, const char *fmt)
             ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
         }
         if (!ok) {
-            ERR("bad_value", n->id, "format_string", "placeholder names are 1-64 letters, digits or _");
+            continue; /* not a placeholder: literal text, as string_format leaves it */
         } else if (find_pin(n, c + 1, len, 0) < 0) {
             plan_pin *p = push_pin(n, cap, a);
-            if (!p) return;
+            if (!p) return false;
             p->name = arena_strndup(a, c + 1, len);
             p->def_pin = PIN_DEF_DYN;
             p->dir = DIR_IN;
@@ -311,6 +369,7 @@ static void format_pins(loader *L, plan_node *n, uint16_t *cap, const char *fmt)
         }
         c = end;
     }
+    return true;
 }
 
 /* Expand a node's pins: definition pins × pin_counts, dynamic pins, error pins. */
@@ -355,7 +414,7 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
         n->count[i] = (uint16_t)copies;
         for (unsigned k = 0; k < copies; k++) {
             plan_pin *pp = push_pin(n, &cap, a);
-            if (!pp) return false;
+            if (!pp) goto too_many;
             pp->name = pd->name;
             pp->def_pin = i;
             pp->copy = (uint16_t)k;
@@ -366,7 +425,7 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
     }
     n->dyn_first = n->npins;
     json_t *extra = json_object_get(jn, "extra_pins");
-    if (extra && !(d->flags & NODEF_EXTRA_OUTPUTS)) {
+    if (json_array_size(extra) > 0 && !(d->flags & NODEF_EXTRA_OUTPUTS)) {
         ERR("unknown_pin", n->id, NULL, "%s does not take extra_pins", d->type);
         return false;
     }
@@ -380,7 +439,10 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
         const char *name = opt_string(ep, "name"), *dir = opt_string(ep, "direction");
         const char *ts = opt_string(ep, "type"), *vs = opt_string(ep, "value_type");
         int t = ts ? pin_type_parse(ts) : PT_GENERIC, s = vs ? value_shape_parse(vs) : VS_NORMAL;
-        if (!name || !*name || strlen(name) > 64) {
+        if (!json_is_object(ep) || !fields_are_strings(ep, (const char *[]){"direction", "type", "value_type", NULL})) {
+            ERR("invalid_board", n->id, NULL, "extra pin %zu: direction, type and value_type are strings", i);
+            ok = false;
+        } else if (!name || !*name || strlen(name) > 64) {
             ERR("invalid_board", n->id, NULL, "extra pin %zu needs a name (1-64 bytes)", i);
             ok = false;
         } else if (dir && strcmp(dir, "out") != 0) {
@@ -394,7 +456,7 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
             ok = false;
         } else {
             plan_pin *pp = push_pin(n, &cap, a);
-            if (!pp) return false;
+            if (!pp) goto too_many;
             pp->name = name;
             pp->def_pin = PIN_DEF_DYN;
             pp->dir = DIR_OUT;
@@ -404,20 +466,20 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
     }
     if (d->flags & NODEF_FORMAT_INPUTS) {
         const char *fmt = opt_string(json_object_get(jn, "inputs"), "format_string");
-        if (fmt) format_pins(L, n, &cap, fmt);
+        if (fmt && !format_pins(L, n, &cap, fmt)) goto too_many;
     }
     n->ndyn = (uint16_t)(n->npins - n->dyn_first);
     n->err_pin = n->err_str_pin = PIN_NONE;
     if (n->handle_errors && !n->pure) {
         plan_pin *pp = push_pin(n, &cap, a);
-        if (!pp) return false;
+        if (!pp) goto too_many;
         pp->name = "auto_handle_error";
         pp->def_pin = PIN_DEF_ERROR;
         pp->dir = DIR_OUT;
         pp->type = PT_EXECUTION;
         n->err_pin = n->npins - 1;
         pp = push_pin(n, &cap, a);
-        if (!pp) return false;
+        if (!pp) goto too_many;
         pp->name = "auto_handle_error_string";
         pp->def_pin = PIN_DEF_ERROR_STR;
         pp->dir = DIR_OUT;
@@ -425,6 +487,9 @@ static bool expand_pins(loader *L, plan_node *n, json_t *jn) {
         n->err_str_pin = n->npins - 1;
     }
     return ok;
+too_many:
+    ERR("limit_exceeded", n->id, NULL, "node has more than %u pins", BOARD_MAX_NODE_PINS);
+    return false;
 }
 
 /* Literal inputs: each key names a data input, each value fits its type.
@@ -442,10 +507,8 @@ static void load_inputs(loader *L, plan_node *n, json_t *jn) {
         pin_ref r = {.pin = key, .pin_len = strlen(key), .copy = 1};
         const char *hash = strrchr(key, '#');
         if (hash) {
-            char *end;
-            long k = strtol(hash + 1, &end, 10);
             r.pin_len = (size_t)(hash - key);
-            r.copy = (*end || end == hash + 1 || k < 1) ? 0 : k;
+            r.copy = parse_copy(hash + 1);
         }
         int pi = r.copy > 0 ? find_pin(n, key, r.pin_len, (unsigned)(r.copy - 1)) : -1;
         if (pi < 0) {
@@ -458,7 +521,7 @@ static void load_inputs(loader *L, plan_node *n, json_t *jn) {
             continue;
         }
         const char *why;
-        if (!(json_is_null(val) && p->type == PT_GENERIC) && !typecheck_json(val, p->type, p->shape, &why)) {
+        if (!typecheck_json(val, p->type, p->shape, &why)) {
             ERR("bad_value", n->id, key, "input \"%s\": %s", key, why);
             continue;
         }
@@ -612,8 +675,9 @@ static void connect_all(loader *L) {
             continue;
         }
         if (!typecheck_compatible(pf->type, pf->shape, pt->type, pt->shape)) {
-            ERR("type_mismatch", tn->id, pt->name, "%s (%s%s) cannot feed %s (%s%s)", from, pin_type_name(pf->type),
-                pf->shape == VS_NORMAL ? "" : "[]", to, pin_type_name(pt->type), pt->shape == VS_NORMAL ? "" : "[]");
+            ERR("type_mismatch", tn->id, pt->name, "%s (%s %s) cannot feed %s (%s %s)", from,
+                value_shape_name(pf->shape), pin_type_name(pf->type), to, value_shape_name(pt->shape),
+                pin_type_name(pt->type));
             continue;
         }
         if (pf->type == PT_EXECUTION) {
@@ -741,6 +805,10 @@ plan *board_load(const char *text, size_t len, const catalog *cat, board_errors 
             json_t *cid = json_object_get(c, "id");
             if (!json_is_object(c) || !valid_id(cid))
                 ERR("invalid_board", NULL, NULL, "comment %zu needs a non-empty string \"id\"", i);
+            else if (!fields_are_strings(c, (const char *[]){"text", NULL}) ||
+                     !fields_are_numbers(c, (const char *[]){"x", "y", "w", "h", NULL}))
+                ERR("invalid_board", NULL, NULL, "comment \"%s\": text is a string; x, y, w, h are numbers",
+                    json_string_value(cid));
             else if (strmap_put(&cids, json_string_value(cid), 0))
                 ERR("duplicate_id", NULL, NULL, "comment id \"%s\" is used twice", json_string_value(cid));
         }

@@ -422,7 +422,7 @@ int ctx_var_set(node_ctx *c, value v) {
     if (pv->type == PT_FLOAT && pv->shape == VS_NORMAL && v.kind == V_INT) v = value_float((double)v.u.i);
     json_t *j = value_to_json(v);
     const char *why = "out of memory";
-    bool ok = j && ((json_is_null(j) && pv->type == PT_GENERIC) || typecheck_json(j, pv->type, pv->shape, &why));
+    bool ok = j && typecheck_json(j, pv->type, pv->shape, &why);
     json_decref(j);
     if (!ok) return ctx_fail(c, "variable %s: %s, got %s", pv->id, why, value_kind_name(v));
     if (pv->secret || c->tainted) {
@@ -485,11 +485,13 @@ int ctx_sleep(node_ctx *c, double ms) {
 
 /* ---- storage locations ---------------------------------------------------------- */
 
-/* A name safe as one directory component: kept as is; anything else is
- * hex-encoded with an "x-" prefix so two ids never share a directory. */
-static void append_component(strbuf *sb, const char *name) {
+/* A name safe as one directory component is kept as is; any other name is
+ * hex-encoded with an "x-" prefix, so two ids never share a directory. Names
+ * whose encoding would pass STORAGE_DIR_NAME_MAX are refused (-1). */
+#define STORAGE_DIR_NAME_MAX 250
+static int append_component(strbuf *sb, const char *name) {
     size_t len = strlen(name);
-    bool safe = len > 0 && len <= 128 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+    bool safe = len > 0 && len <= STORAGE_DIR_NAME_MAX && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
                 strncmp(name, "x-", 2) != 0;
     for (size_t i = 0; safe && i < len; i++) {
         char ch = name[i];
@@ -498,10 +500,12 @@ static void append_component(strbuf *sb, const char *name) {
     }
     if (safe) {
         sb_append(sb, name, len);
-        return;
+        return 0;
     }
+    if (len == 0 || 2 + 2 * len > STORAGE_DIR_NAME_MAX) return -1;
     sb_puts(sb, "x-");
-    for (size_t i = 0; i < len && i < 128; i++) sb_printf(sb, "%02x", (unsigned char)name[i]);
+    for (size_t i = 0; i < len; i++) sb_printf(sb, "%02x", (unsigned char)name[i]);
+    return 0;
 }
 
 const char *ctx_data_dir(node_ctx *c) {
@@ -518,12 +522,19 @@ char *ctx_storage_root(node_ctx *c, const char *scope_node) {
     strbuf sb = STRBUF_INIT;
     sb_puts(&sb, r->req.data_dir);
     sb_puts(&sb, "/storage/");
-    append_component(&sb, r->req.app_id ? r->req.app_id : "local");
+    int bad = append_component(&sb, r->req.app_id ? r->req.app_id : "local");
     sb_puts(&sb, "/boards/");
-    append_component(&sb, r->p->board_id ? r->p->board_id : "board");
+    bad |= append_component(&sb, r->p->board_id ? r->p->board_id : "board");
     if (scope_node) {
         sb_puts(&sb, "/nodes/");
-        append_component(&sb, scope_node);
+        bad |= append_component(&sb, scope_node);
+    }
+    if (bad) {
+        sb_free(&sb);
+        ctx_fail(c, "the board or node id is too long to name a storage directory (at most %d bytes of "
+                    "letters, digits, '.', '-', '_', or %d other bytes)",
+                 STORAGE_DIR_NAME_MAX, (STORAGE_DIR_NAME_MAX - 2) / 2);
+        return NULL;
     }
     char *path = sb_take(&sb);
     if (!path) ctx_fail(c, "out of memory");

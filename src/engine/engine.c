@@ -308,7 +308,7 @@ static int init_vars(run *r, const char **code, char *err, size_t errlen) {
         if (!pv->exposed)
             return set_err(code, "bad_variable", err, errlen, "variable \"%s\" is not exposed", key);
         const char *why;
-        if (!(json_is_null(val) && pv->type == PT_GENERIC) && !typecheck_json(val, pv->type, pv->shape, &why))
+        if (!typecheck_json(val, pv->type, pv->shape, &why))
             return set_err(code, "bad_variable", err, errlen, "variable \"%s\": %s", key, why);
         value v = value_from_json(val);
         if (pv->type == PT_FLOAT && v.kind == V_INT) v = value_float((double)v.u.i);
