@@ -10,6 +10,7 @@
 
 #include "base/limits.h"
 #include "base/netpolicy.h"
+#include "base/textfmt.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -49,44 +50,10 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid.
- * Rejects overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t k;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { k = 2; cp = c & 0x1Fu; }
-    else if ((c & 0xF0) == 0xE0) { k = 3; cp = c & 0x0Fu; }
-    else if ((c & 0xF8) == 0xF0) { k = 4; cp = c & 0x07u; }
-    else return 0;
-    if (n < k) return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return k;
-}
-
-/* Valid UTF-8 with no NUL byte. */
-static bool text_utf8(const char *s, size_t n) {
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        if (u[i] == 0) return false;
-        size_t k = utf8_seq(u + i, n - i);
-        if (k == 0) return false;
-        i += k;
-    }
-    return true;
-}
-
 /* A JSON string for a header value: invalid UTF-8 and control bytes other
  * than TAB become U+FFFD. Returns a new reference or NULL. */
 static json_t *header_string(const char *s, size_t n) {
-    if (text_utf8(s, n)) {
+    if (utf8_valid(s, n)) {
         bool ctl = false;
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)s[i] < 0x20 && s[i] != '\t') ctl = true;
@@ -97,7 +64,7 @@ static json_t *header_string(const char *s, size_t n) {
     size_t w = 0;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = utf8_seq_len(s + i, n - i);
         if (k == 0 || (k == 1 && ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f))) {
             buf[w++] = (char)0xEF; buf[w++] = (char)0xBF; buf[w++] = (char)0xBD;
             i++;
@@ -718,7 +685,7 @@ int httpc_request(const httpc_options *opt_in, const httpc_request_spec *req,
             x.body[x.len] = '\0';
             resp->body = x.body;
             resp->body_len = x.len;
-            resp->body_is_utf8 = text_utf8(x.body, x.len);
+            resp->body_is_utf8 = utf8_valid(x.body, x.len);
             resp->redirects = redirects;
             x.body = NULL;
             rc = HTTPC_OK;

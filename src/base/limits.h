@@ -45,4 +45,35 @@
 #define TEXT_MAX_NESTING        2048               /* val_to_string / string_format: nesting of a value written as JSON (recursion bound; jansson's parser limit) */
 #define STRING_SPLIT_MAX_PARTS  1000000u           /* string_split: substrings in one result (each is a separate JSON string) */
 
+/* Sandbox (WASM packages, node-abi.md). The *_DEFAULT_* / per-invocation
+ * values are the defaults of sbx_policy (src/sandbox/policy.h); an operator
+ * may change those. The SANDBOX_WASM_* bounds mirror Wasmtime's own parser
+ * limits, so a module within them is not refused for its size by us alone. */
+#define SANDBOX_MAX_MODULE_BYTES      (64u * 1024 * 1024) /* a .wasm package: invalid_module above */
+#define SANDBOX_DEFAULT_FUEL          1000000000ull       /* fuel per invocation: fuel_exhausted */
+#define SANDBOX_DEFAULT_MEMORY_BYTES  (64u * 1024 * 1024) /* guest linear memory: growth refused, memory_limit */
+#define SANDBOX_DEFAULT_TIMEOUT_MS    30000u              /* wall clock per invocation, host calls included: timeout */
+#define SANDBOX_DEFAULT_STACK_BYTES   (512u * 1024)       /* wasm stack: stack_overflow */
+#define SANDBOX_MAX_INPUT_BYTES       (16u * 1024 * 1024) /* input JSON written into the guest: bad_input */
+#define SANDBOX_MAX_OUTPUT_BYTES      (16u * 1024 * 1024) /* all outputs of one invocation together: bad_output */
+#define SANDBOX_MAX_LOG_BYTES         (256u * 1024)       /* log bytes per invocation; the rest dropped, one truncation line kept */
+#define SANDBOX_MAX_HTTP_BODY_BYTES   (16u * 1024 * 1024) /* http_request response body: -13 */
+#define SANDBOX_MAX_STORAGE_FILE_BYTES (64u * 1024 * 1024)/* one storage file read or written: -13 */
+#define SANDBOX_MAX_MANIFEST_BYTES    (1024u * 1024)      /* the weir.manifest section: invalid_manifest above */
+#define SANDBOX_MAX_NODES             1024u               /* nodes in one package manifest */
+#define SANDBOX_MAX_NODE_PINS         256u                /* pins of one package node */
+#define SANDBOX_MAX_CAP_ENTRIES       256u                /* entries of one capability list (hosts, methods, secrets) */
+#define SANDBOX_MAX_TEXT_BYTES        4096u               /* a manifest text field: version, license, description, friendly_name, category */
+#define SANDBOX_MAX_HOST_BYTES        253u                /* an http host pattern, "*." excluded (DNS name length) */
+#define SANDBOX_MAX_METHOD_BYTES      32u                 /* an http method token */
+#define SANDBOX_MAX_SECRET_NAME_BYTES 128u                /* a secret name in capabilities.secrets */
+#define SANDBOX_WASM_MAX_TYPES        1000000u            /* entries of the type section */
+#define SANDBOX_WASM_MAX_FUNCS        1000000u            /* functions, imported and defined */
+#define SANDBOX_WASM_MAX_IMPORTS      100000u             /* entries of the import section */
+#define SANDBOX_WASM_MAX_EXPORTS      100000u             /* entries of the export section */
+#define SANDBOX_WASM_MAX_PARAMS       1000u               /* parameters of one function type */
+#define SANDBOX_WASM_MAX_RESULTS      1000u               /* results of one function type */
+#define SANDBOX_WASM_MAX_MEMORIES     100u                /* memories, imported and defined */
+#define SANDBOX_WASM_MAX_NAME_BYTES   100000u             /* one import, export or custom section name */
+
 #endif

@@ -13,6 +13,7 @@
 #include "base/scoped_fs.h"
 
 #include "base/limits.h"
+#include "base/textfmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,30 +33,8 @@
 
 /* ---- path checking ----------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence starting at s[0] (at most n bytes
- * available), or 0 when it is not one. Rejects overlongs, surrogates and
- * code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t k;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { k = 2; cp = c & 0x1Fu; }
-    else if ((c & 0xF0) == 0xE0) { k = 3; cp = c & 0x0Fu; }
-    else if ((c & 0xF8) == 0xF0) { k = 4; cp = c & 0x07u; }
-    else return 0;
-    if (n < k) return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return k;
-}
-
-/* Check one component (no '/' inside). "" and "." are handled by callers. */
+/* Check one component (no '/' inside): valid UTF-8 with no control byte, DEL,
+ * '\\' or '/'. "" and "." are handled by callers. */
 static bool component_ok(const char *c, size_t n) {
     if (n == 0 || n > STORAGE_MAX_NAME_BYTES) return false;
     if (n == 2 && c[0] == '.' && c[1] == '.') return false;
@@ -64,7 +43,7 @@ static bool component_ok(const char *c, size_t n) {
     const unsigned char *u = (const unsigned char *)c;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x20 || u[i] == 0x7f || u[i] == '\\' || u[i] == '/') return false;
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = utf8_seq_len(c + i, n - i);
         if (k == 0) return false;
         i += k;
     }
@@ -224,6 +203,26 @@ static int open_parent(const char *root, const sfs_path *p, bool create, const c
     return dfd;
 }
 
+/* Check and split `rel` into *p, then open the directory that holds its last
+ * component, without creating any (sets *last). Returns the directory fd,
+ * released with p by close_target, or -1 with the error in *rc and nothing
+ * to release. */
+static int open_target(const char *root, const char *rel, size_t len, sfs_path *p, const char **last, int *rc) {
+    *rc = path_split(rel, len, false, p);
+    if (*rc != SFS_OK) return -1;
+    int dfd = open_parent(root, p, false, last, rc);
+    if (dfd < 0) free(p->buf);
+    return dfd;
+}
+
+/* Close what open_target opened, keeping errno. */
+static void close_target(int dfd, sfs_path *p) {
+    int e = errno;
+    close(dfd);
+    free(p->buf);
+    errno = e;
+}
+
 static size_t effective_max(size_t max_bytes) {
     return max_bytes ? max_bytes : (size_t)STORAGE_MAX_FILE_BYTES;
 }
@@ -237,20 +236,18 @@ int sfs_read(const char *root, const char *rel, size_t len, size_t max_bytes,
     if (!out || !out_len) return SFS_EINVAL;
     size_t max = effective_max(max_bytes);
     sfs_path p;
-    int rc = path_split(rel, len, false, &p);
-    if (rc != SFS_OK) return rc;
     const char *last = NULL;
-    int dfd = open_parent(root, &p, false, &last, &rc);
-    if (dfd < 0) { free(p.buf); return rc; }
+    int rc;
+    int dfd = open_target(root, rel, len, &p, &last, &rc);
+    if (dfd < 0) return rc;
 
     /* O_NONBLOCK: opening a FIFO must not hang; fstat refuses it below. */
     int fd = openat(dfd, last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         rc = walk_error(dfd, last, e, false);
-        close(dfd);
-        free(p.buf);
         errno = e;
+        close_target(dfd, &p);
         return rc;
     }
     close(dfd);
@@ -402,12 +399,8 @@ int sfs_write(const char *root, const char *rel, size_t len,
         goto out;
     }
     (void)fsync(dfd);   /* make the rename durable; best effort */
-out: {
-        int e = errno;
-        close(dfd);
-        free(p.buf);
-        errno = e;
-    }
+out:
+    close_target(dfd, &p);
     return rc;
 }
 
@@ -415,11 +408,10 @@ out: {
 
 int sfs_delete(const char *root, const char *rel, size_t len) {
     sfs_path p;
-    int rc = path_split(rel, len, false, &p);
-    if (rc != SFS_OK) return rc;
     const char *last = NULL;
-    int dfd = open_parent(root, &p, false, &last, &rc);
-    if (dfd < 0) { free(p.buf); return rc; }
+    int rc;
+    int dfd = open_target(root, rel, len, &p, &last, &rc);
+    if (dfd < 0) return rc;
     struct stat st;
     if (fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         rc = walk_error(dfd, last, errno, false);
@@ -430,10 +422,7 @@ int sfs_delete(const char *root, const char *rel, size_t len) {
     } else if (unlinkat(dfd, last, 0) != 0) {
         rc = errno == EISDIR ? SFS_EINVAL : walk_error(dfd, last, errno, false);
     }
-    int e = errno;
-    close(dfd);
-    free(p.buf);
-    errno = e;
+    close_target(dfd, &p);
     return rc;
 }
 

@@ -77,28 +77,41 @@ bool base64_valid(const char *s, size_t len) {
     return true;
 }
 
-bool utf8_valid(const char *str, size_t len) {
+size_t utf8_seq_len(const char *str, size_t n) {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c == 0) return false;
-        if (c < 0x80) { i++; continue; }
-        size_t n;
-        unsigned cp;
-        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-        else return false;
-        if (len - i - 1 < n) return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
+    if (n == 0) return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t k;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { k = 2; cp = c & 0x1Fu; }
+    else if ((c & 0xF0) == 0xE0) { k = 3; cp = c & 0x0Fu; }
+    else if ((c & 0xF8) == 0xF0) { k = 4; cp = c & 0x07u; }
+    else return 0;
+    if (n < k) return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+bool utf8_valid(const char *s, size_t len) {
+    for (size_t i = 0; i < len;) {
+        if (s[i] == '\0') return false;
+        size_t k = utf8_seq_len(s + i, len - i);
+        if (k == 0) return false;
+        i += k;
     }
     return true;
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max) {
+    if (len <= max) return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
 }

@@ -16,5 +16,14 @@ void rfc3339_now(char *buf, size_t size);
 bool base64_valid(const char *s, size_t len);
 /* True when s is valid UTF-8 without NUL. */
 bool utf8_valid(const char *s, size_t len);
+/* Length (1 to 4) of the UTF-8 sequence at s, of which n bytes are
+ * available, when it is a valid one, else 0. Any ASCII byte, NUL included,
+ * is a sequence of 1; overlongs, surrogates, code points above U+10FFFF and
+ * sequences cut short by n are invalid. */
+size_t utf8_seq_len(const char *s, size_t n);
+/* How many bytes of s (len bytes of UTF-8) fit in max without cutting a
+ * character: len when len <= max, else max moved back to the start of the
+ * character it falls in. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
 
 #endif

@@ -30,6 +30,7 @@
 #include "base/httpc.h"
 #include "base/limits.h"
 #include "base/textfmt.h"
+#include "catalog/nodeutil.h"
 
 #define METHOD_MAX 32
 
@@ -182,29 +183,9 @@ static const pin_def fetch_pins[] = {PIN_EXEC_IN("exec_in"), PIN_IN("request", P
                                      PIN_EXEC_OUT("exec_success"), PIN_OUT("response", PT_STRUCT),
                                      PIN_EXEC_OUT("exec_error")};
 
-static const char *json_kind(const json_t *j) {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "?";
-}
-
 /* How many bytes of s (a UTF-8 string) to show: at most max, cut at a
  * character boundary so that a message stays valid UTF-8. */
-static int shown_len(const char *s, size_t max) {
-    size_t n = strnlen(s, max + 1);
-    if (n <= max) return (int)n;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    return (int)n;
-}
+static int shown_len(const char *s, size_t max) { return (int)utf8_cut(s, strnlen(s, max + 1), max); }
 
 /* Drop trailing bytes of a truncated message until it is valid UTF-8. */
 static void utf8_trim(char *s) {
@@ -226,7 +207,7 @@ typedef struct fetch_req {
 static int parse_request(node_ctx *c, json_t *req, fetch_req *out) {
     json_t *url = json_object_get(req, "url");
     if (!url || json_is_null(url)) return ctx_fail(c, "input request: url is missing");
-    if (!json_is_string(url)) return ctx_fail(c, "input request: url must be a string, got %s", json_kind(url));
+    if (!json_is_string(url)) return ctx_fail(c, "input request: url must be a string, got %s", json_kind_word(url));
     if (strlen(json_string_value(url)) != json_string_length(url))
         return ctx_fail(c, "input request: url contains a NUL character");
     if (check_url(c, "input request", json_string_value(url), json_string_length(url)) != 0) return NODE_FAIL;
@@ -236,7 +217,7 @@ static int parse_request(node_ctx *c, json_t *req, fetch_req *out) {
     if (!method || json_is_null(method)) {
         strcpy(out->method, "GET");
     } else if (!json_is_string(method)) {
-        return ctx_fail(c, "input request: method must be a string, got %s", json_kind(method));
+        return ctx_fail(c, "input request: method must be a string, got %s", json_kind_word(method));
     } else if (check_method(c, "input request", json_string_value(method), json_string_length(method),
                             out->method) != 0) {
         return NODE_FAIL;
@@ -246,22 +227,22 @@ static int parse_request(node_ctx *c, json_t *req, fetch_req *out) {
     if (headers && !json_is_null(headers)) {
         if (!json_is_object(headers))
             return ctx_fail(c, "input request: headers must be an object of name → string, got %s",
-                            json_kind(headers));
+                            json_kind_word(headers));
         const char *k;
         json_t *v;
         json_object_foreach(headers, k, v) {
             if (!json_is_string(v))
                 return ctx_fail(c, "input request: header %.*s must be a string, got %s", shown_len(k, 64), k,
-                                json_kind(v));
+                                json_kind_word(v));
         }
         out->headers = headers;
     }
 
     json_t *body = json_object_get(req, "body"), *b64 = json_object_get(req, "body_base64");
     if (body && !json_is_null(body) && !json_is_string(body))
-        return ctx_fail(c, "input request: body must be a string, got %s", json_kind(body));
+        return ctx_fail(c, "input request: body must be a string, got %s", json_kind_word(body));
     if (b64 && !json_is_null(b64) && !json_is_string(b64))
-        return ctx_fail(c, "input request: body_base64 must be a string, got %s", json_kind(b64));
+        return ctx_fail(c, "input request: body_base64 must be a string, got %s", json_kind_word(b64));
     size_t blen = json_is_string(body) ? json_string_length(body) : 0;
     size_t b64len = json_is_string(b64) ? json_string_length(b64) : 0;
     if (blen && b64len) return ctx_fail(c, "input request: set body or body_base64, not both");
@@ -385,7 +366,7 @@ static int to_json_run(node_ctx *c) {
         return ctx_fail(c, "input response: it has no body");
     }
     if (!json_is_string(body))
-        return ctx_fail(c, "input response: body must be a string, got %s", json_kind(body));
+        return ctx_fail(c, "input response: body must be a string, got %s", json_kind_word(body));
     size_t len = json_string_length(body);
     if (len == 0) return ctx_fail(c, "input response: the body is empty, not JSON");
     json_error_t je;
@@ -396,7 +377,7 @@ static int to_json_run(node_ctx *c) {
                         je.text[0] ? je.text : "syntax error", je.line, je.column);
     }
     if (!json_is_object(j)) {
-        const char *kind = json_kind(j);
+        const char *kind = json_kind_word(j);
         json_decref(j);
         return ctx_fail(c, "input response: the body holds a JSON %s, not an object (struct outputs hold objects)",
                         kind);

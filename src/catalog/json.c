@@ -8,25 +8,12 @@
 
 #include "catalog/jschema.h"
 #include "catalog/json_repair.h"
-
-static const char *json_kind(const json_t *j) {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: break;
-    }
-    return "null";
-}
+#include "catalog/nodeutil.h"
 
 /* Set a struct output from `j` (taken), or fail when it is not an object. */
 static int set_struct(node_ctx *c, int pin, json_t *j, const char *what) {
     if (!json_is_object(j)) {
-        const char *kind = json_kind(j);
+        const char *kind = json_kind_phrase(j);
         json_decref(j);
         return ctx_fail(c, "%s is %s, not a JSON object", what, kind);
     }

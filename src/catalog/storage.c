@@ -29,6 +29,7 @@
 #include "base/scoped_fs.h"
 #include "base/strbuf.h"
 #include "base/textfmt.h"
+#include "catalog/nodeutil.h"
 
 /* ---- showing a path in a message ------------------------------------------------
  * Paths come from the board: in messages they are cut to SHOW_MAX bytes (at a
@@ -42,11 +43,11 @@ static const char *show(shown *out, const char *p, size_t len) {
     size_t o = 0, i = 0;
     while (i < len && o < SHOW_MAX) {
         unsigned char ch = (unsigned char)p[i];
-        size_t n = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 : (ch & 0xF8) == 0xF0 ? 4 : 0;
+        size_t n = utf8_seq_len(p + i, len - i);
         if (n == 1 && ch >= 0x20 && ch != 0x7f && ch != '\\' && ch != '"') {
             out->s[o++] = (char)ch;
             i++;
-        } else if (n > 1 && i + n <= len && utf8_valid(p + i, n)) {
+        } else if (n > 1) {
             memcpy(out->s + o, p + i, n);
             o += n;
             i += n;
@@ -121,20 +122,6 @@ typedef struct spath {
     size_t len;
 } spath;
 
-static const char *kind_of(const json_t *j) {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "?";
-}
-
 /* Validate a storage path struct (borrowed strings). Fails the node. */
 static int parse_spath(node_ctx *c, int pin, const char *label, spath *out) {
     json_t *obj;
@@ -144,7 +131,7 @@ static int parse_spath(node_ctx *c, int pin, const char *label, spath *out) {
     if (!json_is_string(store))
         return ctx_fail(c, "%s: \"store\" must be \"board\" or \"node\" (a storage path comes from "
                            "path_from_storage_dir), got %s",
-                        label, store ? kind_of(store) : "nothing");
+                        label, store ? json_kind_word(store) : "nothing");
     const char *st = json_string_value(store);
     if (strcmp(st, "board") == 0 && json_string_length(store) == 5) {
         out->node_store = false;
@@ -160,7 +147,7 @@ static int parse_spath(node_ctx *c, int pin, const char *label, spath *out) {
     if (out->node_store) {
         if (!json_is_string(node))
             return ctx_fail(c, "%s: store \"node\" needs \"node\", a node id string, got %s", label,
-                            node ? kind_of(node) : "nothing");
+                            node ? json_kind_word(node) : "nothing");
         size_t nlen = json_string_length(node);
         const char *nid = json_string_value(node);
         if (nlen == 0 || nlen > BOARD_MAX_ID_LEN || strlen(nid) != nlen)
@@ -173,7 +160,7 @@ static int parse_spath(node_ctx *c, int pin, const char *label, spath *out) {
 
     json_t *path = json_object_get(obj, "path");
     if (!json_is_string(path))
-        return ctx_fail(c, "%s: \"path\" must be a string, got %s", label, path ? kind_of(path) : "nothing");
+        return ctx_fail(c, "%s: \"path\" must be a string, got %s", label, path ? json_kind_word(path) : "nothing");
     out->path = json_string_value(path);
     out->len = json_string_length(path);
     if (out->len > 0 && sfs_check_path(out->path, out->len) != SFS_OK) return bad_path(c, label, out->path, out->len);

@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "base/textfmt.h"
+#include "catalog/nodeutil.h"
 
 /* ---- field paths ------------------------------------------------------------ */
 
@@ -34,12 +36,7 @@ typedef struct path_step {
 
 /* How a path is shown in messages: at most 64 bytes, cut at a character
  * boundary so the message stays UTF-8. */
-static int shown_len(const char *s, size_t len) {
-    if (len <= 64) return (int)len;
-    size_t n = 64;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    return (int)n;
-}
+static int shown_len(const char *s, size_t len) { return (int)utf8_cut(s, len, 64); }
 #define PATH_FMT "\"%.*s%s\""
 #define PATH_ARG(s, len) shown_len(s, len), s, (len) > (size_t)shown_len(s, len) ? "…" : ""
 
@@ -120,20 +117,6 @@ static int parse_path(node_ctx *c, const char *path, size_t len, path_step **ste
     return 0;
 }
 
-static const char *json_kind(const json_t *j) {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: break;
-    }
-    return "null";
-}
-
 /* ---- struct_make -------------------------------------------------------------- */
 enum { MK_STRUCT };
 static const pin_def make_pins[] = {PIN_OUT("struct", PT_STRUCT)};
@@ -196,7 +179,7 @@ static json_t *descend(node_ctx *c, const char *path, size_t len, const path_ste
     bool ok = next->is_index ? json_is_array(child) : json_is_object(child);
     if (!ok) {
         ctx_fail(c, "field " PATH_FMT ": cannot set through " PATH_FMT ", which is %s, not %s",
-                 PATH_ARG(path, len), PATH_ARG(path, here->end), json_kind(child),
+                 PATH_ARG(path, len), PATH_ARG(path, here->end), json_kind_phrase(child),
                  next->is_index ? "an array" : "an object");
         return NULL;
     }

@@ -5,15 +5,12 @@
  * size limits at the edge, timeout, abort, header round trip. The network is
  * closed: nothing here leaves the machine, refused addresses are refused
  * before any packet is sent. */
+#include "testserver.h"
 #include "testutil.h"
 
 #include "base/httpc.h"
 #include "base/limits.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -21,30 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-/* ---- a tiny HTTP/1.1 server --------------------------------------------- */
+/* ---- the test server (testserver.h) -------------------------------------- */
 
-typedef struct srv {
-    int fd;
-    int port;
-    pthread_t th;
-    atomic_bool stop;
-    atomic_int hits;                 /* requests received */
-    pthread_mutex_t mu;
-    pthread_t *conns;                /* connection threads, joined at the end */
-    size_t nconns, capconns;
-} srv;
-
-typedef struct conn {
-    srv *s;
-    int fd;
-} conn;
-
-static srv g4, g6;
+static ts_server g4, g6;
 static bool g6_ok;
 
 static uint64_t now_ms(void) {
@@ -53,226 +33,110 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void send_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR) continue;
-            return;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
+static void h_ok(ts_server *s, int fd, const ts_request *rq) {
+    static const char b[] = "{\"ok\":true}";
+    ts_reply(fd, 200, "Content-Type: application/json\r\n", b, sizeof b - 1);
 }
 
-static void reply(int fd, int code, const char *extra_headers, const char *body, size_t blen) {
-    char *head = NULL;
-    int hl = asprintf(&head,
-                      "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
-                      code, blen, extra_headers ? extra_headers : "");
-    if (hl < 0) return;
-    send_all(fd, head, (size_t)hl);
-    free(head);
-    if (blen) send_all(fd, body, blen);
-}
-
-/* Sleep up to ms, waking early when the server stops. */
-static void nap(srv *s, int ms) {
-    for (int i = 0; i < ms / 10 && !atomic_load(&s->stop); i++) {
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
-static void handle(srv *s, int fd) {
-    /* read the request head, then Content-Length bytes of body */
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    char *eoh = NULL;
-    while (!eoh && n < cap) {
-        ssize_t r = recv(fd, buf + n, cap - n, 0);
-        if (r <= 0) { free(buf); return; }
-        n += (size_t)r;
-        buf[n] = '\0';
-        eoh = strstr(buf, "\r\n\r\n");
-    }
-    if (!eoh) { free(buf); return; }
-    size_t head_len = (size_t)(eoh - buf) + 4;
-    size_t clen = 0;
-    for (char *p = buf; p < eoh; p = strstr(p, "\r\n") + 2) {
-        if (strncasecmp(p, "Content-Length:", 15) == 0) clen = strtoul(p + 15, NULL, 10);
-        if (!strstr(p, "\r\n")) break;
-    }
-    while (n < head_len + clen && n < cap) {
-        ssize_t r = recv(fd, buf + n, cap - n, 0);
-        if (r <= 0) break;
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    atomic_fetch_add(&s->hits, 1);
-
-    char method[16] = "", path[2048] = "";
-    sscanf(buf, "%15s %2047s", method, path);
-
-    if (strcmp(path, "/ok") == 0) {
-        static const char b[] = "{\"ok\":true}";
-        reply(fd, 200, "Content-Type: application/json\r\n", b, sizeof b - 1);
-    } else if (strncmp(path, "/big/", 5) == 0 || strncmp(path, "/chunked/", 9) == 0) {
-        bool chunked = path[1] == 'c';
-        size_t want = strtoul(strchr(path + 1, '/') + 1, NULL, 10);
-        char *b = malloc(want + 1);
-        memset(b, 'x', want);
-        if (!chunked) {
-            reply(fd, 200, NULL, b, want);
-        } else {
-            static const char h[] =
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-            send_all(fd, h, sizeof h - 1);
-            for (size_t off = 0; off < want; off += 300) {
-                size_t k = want - off < 300 ? want - off : 300;
-                char sz[32];
-                int sl = snprintf(sz, sizeof sz, "%zx\r\n", k);
-                send_all(fd, sz, (size_t)sl);
-                send_all(fd, b + off, k);
-                send_all(fd, "\r\n", 2);
-            }
-            send_all(fd, "0\r\n\r\n", 5);
-        }
-        free(b);
-    } else if (strcmp(path, "/slow") == 0) {
-        nap(s, 3000);
-        reply(fd, 200, NULL, "late", 4);
-    } else if (strcmp(path, "/stall") == 0) {
-        /* headers and part of the body, then nothing */
-        static const char h[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial";
-        send_all(fd, h, sizeof h - 1);
-        nap(s, 3000);
-    } else if (strncmp(path, "/r/", 3) == 0) {
-        int k = atoi(path + 3);
-        if (k <= 0) {
-            reply(fd, 200, NULL, "done", 4);
-        } else {
-            char loc[64];
-            snprintf(loc, sizeof loc, "Location: /r/%d\r\n", k - 1);
-            reply(fd, 302, loc, "", 0);
-        }
-    } else if (strncmp(path, "/to/", 4) == 0 || strncmp(path, "/s/", 3) == 0) {
-        int code = 302;
-        const char *target = path + 4;
-        if (path[1] == 's') {              /* /s/CODE/TARGET */
-            code = atoi(path + 3);
-            target = strchr(path + 3, '/') + 1;
-        }
-        char *loc = NULL;
-        assert_true(asprintf(&loc, "Location: %s\r\n", target) > 0);
-        reply(fd, code, loc, "", 0);
-        free(loc);
-    } else if (strcmp(path, "/echo") == 0) {
-        reply(fd, 200,
-              "Content-Type: text/plain\r\nX-Multi: a\r\nx-multi: b\r\nX-Mixed-CASE: Value\r\n"
-              "X-Folded: one\r\n  two\r\nX-Latin: caf\xe9\r\n",
-              buf, n);
-    } else if (strcmp(path, "/utf8bad") == 0) {
-        reply(fd, 200, NULL, "ab\xff\xfe", 4);
-    } else if (strcmp(path, "/nul") == 0) {
-        reply(fd, 200, NULL, "a\0b", 3);
-    } else if (strcmp(path, "/bighead") == 0) {
-        size_t hn = 300, line = 1024;
-        char *h = malloc(hn * (line + 16) + 1);
-        size_t w = 0;
-        for (size_t i = 0; i < hn; i++) {
-            w += (size_t)sprintf(h + w, "X-H%zu: ", i);
-            memset(h + w, 'a', line);
-            w += line;
-            h[w++] = '\r';
-            h[w++] = '\n';
-        }
-        h[w] = '\0';
-        reply(fd, 200, h, "", 0);
-        free(h);
+/* /big/N and /chunked/N: N bytes of 'x', with a Content-Length or chunked. */
+static void h_big(ts_server *s, int fd, const ts_request *rq) {
+    const char *path = rq->path;
+    bool chunked = path[1] == 'c';
+    size_t want = strtoul(strchr(path + 1, '/') + 1, NULL, 10);
+    char *b = malloc(want + 1);
+    memset(b, 'x', want);
+    if (!chunked) {
+        ts_reply(fd, 200, NULL, b, want);
     } else {
-        reply(fd, 404, NULL, "nope", 4);
-    }
-    free(buf);
-}
-
-static void *conn_main(void *arg) {
-    conn *c = arg;
-    handle(c->s, c->fd);
-    shutdown(c->fd, SHUT_WR);
-    close(c->fd);
-    free(c);
-    return NULL;
-}
-
-static void *accept_main(void *arg) {
-    srv *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd p = {.fd = s->fd, .events = POLLIN};
-        if (poll(&p, 1, 20) <= 0) continue;
-        int fd = accept(s->fd, NULL, NULL);
-        if (fd < 0) continue;
-        conn *c = malloc(sizeof *c);
-        c->s = s;
-        c->fd = fd;
-        pthread_mutex_lock(&s->mu);
-        if (s->nconns == s->capconns) {
-            s->capconns = s->capconns ? s->capconns * 2 : 64;
-            s->conns = realloc(s->conns, s->capconns * sizeof *s->conns);
+        static const char h[] =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        ts_send_all(fd, h, sizeof h - 1);
+        for (size_t off = 0; off < want; off += 300) {
+            size_t k = want - off < 300 ? want - off : 300;
+            char sz[32];
+            int sl = snprintf(sz, sizeof sz, "%zx\r\n", k);
+            ts_send_all(fd, sz, (size_t)sl);
+            ts_send_all(fd, b + off, k);
+            ts_send_all(fd, "\r\n", 2);
         }
-        pthread_create(&s->conns[s->nconns++], NULL, conn_main, c);
-        pthread_mutex_unlock(&s->mu);
+        ts_send_all(fd, "0\r\n\r\n", 5);
     }
-    return NULL;
+    free(b);
 }
 
-static bool srv_start(srv *s, int family) {
-    memset(s, 0, sizeof *s);
-    atomic_init(&s->stop, false);
-    atomic_init(&s->hits, 0);
-    pthread_mutex_init(&s->mu, NULL);
-    s->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s->fd < 0) return false;
-    int one = 1;
-    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t sl;
-    if (family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-        in->sin_family = AF_INET;
-        in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sl = sizeof *in;
+static void h_slow(ts_server *s, int fd, const ts_request *rq) {
+    ts_nap(s, 3000);
+    ts_reply(fd, 200, NULL, "late", 4);
+}
+
+/* headers and part of the body, then nothing */
+static void h_stall(ts_server *s, int fd, const ts_request *rq) {
+    static const char h[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial";
+    ts_send_all(fd, h, sizeof h - 1);
+    ts_nap(s, 3000);
+}
+
+/* /r/K: K redirects in a row, then "done". */
+static void h_chain(ts_server *s, int fd, const ts_request *rq) {
+    int k = atoi(rq->path + 3);
+    if (k <= 0) {
+        ts_reply(fd, 200, NULL, "done", 4);
     } else {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-        in6->sin6_family = AF_INET6;
-        in6->sin6_addr = in6addr_loopback;
-        setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        sl = sizeof *in6;
+        char loc[64];
+        snprintf(loc, sizeof loc, "Location: /r/%d\r\n", k - 1);
+        ts_reply(fd, 302, loc, "", 0);
     }
-    if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0 || listen(s->fd, 64) != 0 ||
-        getsockname(s->fd, (struct sockaddr *)&ss, &sl) != 0) {
-        close(s->fd);
-        s->fd = -1;
-        return false;
-    }
-    s->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                      : ((struct sockaddr_in6 *)&ss)->sin6_port);
-    pthread_create(&s->th, NULL, accept_main, s);
-    return true;
 }
 
-static void srv_stop(srv *s) {
-    if (s->fd < 0) return;
-    atomic_store(&s->stop, true);
-    pthread_join(s->th, NULL);
-    pthread_mutex_lock(&s->mu);
-    for (size_t i = 0; i < s->nconns; i++) pthread_join(s->conns[i], NULL);
-    pthread_mutex_unlock(&s->mu);
-    free(s->conns);
-    close(s->fd);
-    pthread_mutex_destroy(&s->mu);
+/* /to/TARGET: a 302 to TARGET; /s/CODE/TARGET: a CODE to TARGET. */
+static void h_redirect(ts_server *s, int fd, const ts_request *rq) {
+    const char *path = rq->path;
+    int code = 302;
+    const char *target = path + 4;
+    if (path[1] == 's') {
+        code = atoi(path + 3);
+        target = strchr(path + 3, '/') + 1;
+    }
+    char *loc = NULL;
+    assert_true(asprintf(&loc, "Location: %s\r\n", target) > 0);
+    ts_reply(fd, code, loc, "", 0);
+    free(loc);
 }
+
+static void h_echo(ts_server *s, int fd, const ts_request *rq) {
+    ts_reply(fd, 200,
+             "Content-Type: text/plain\r\nX-Multi: a\r\nx-multi: b\r\nX-Mixed-CASE: Value\r\n"
+             "X-Folded: one\r\n  two\r\nX-Latin: caf\xe9\r\n",
+             rq->raw, rq->raw_len);
+}
+
+static void h_utf8bad(ts_server *s, int fd, const ts_request *rq) { ts_reply(fd, 200, NULL, "ab\xff\xfe", 4); }
+
+static void h_nul(ts_server *s, int fd, const ts_request *rq) { ts_reply(fd, 200, NULL, "a\0b", 3); }
+
+static void h_bighead(ts_server *s, int fd, const ts_request *rq) {
+    size_t hn = 300, line = 1024;
+    char *h = malloc(hn * (line + 16) + 1);
+    size_t w = 0;
+    for (size_t i = 0; i < hn; i++) {
+        w += (size_t)sprintf(h + w, "X-H%zu: ", i);
+        memset(h + w, 'a', line);
+        w += line;
+        h[w++] = '\r';
+        h[w++] = '\n';
+    }
+    h[w] = '\0';
+    ts_reply(fd, 200, h, "", 0);
+    free(h);
+}
+
+static const ts_route routes[] = {
+    {"/ok", false, h_ok},           {"/big/", true, h_big},           {"/chunked/", true, h_big},
+    {"/slow", false, h_slow},       {"/stall", false, h_stall},       {"/r/", true, h_chain},
+    {"/to/", true, h_redirect},     {"/s/", true, h_redirect},        {"/echo", false, h_echo},
+    {"/utf8bad", false, h_utf8bad}, {"/nul", false, h_nul},           {"/bighead", false, h_bighead},
+    {NULL, false, NULL},
+};
 
 static int group_setup(void **state) {
     (void)state;
@@ -280,15 +144,15 @@ static int group_setup(void **state) {
     setenv("http_proxy", "http://127.0.0.1:1", 1);
     setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
     setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
-    if (!srv_start(&g4, AF_INET)) return -1;
-    g6_ok = srv_start(&g6, AF_INET6);
+    if (!ts_start(&g4, AF_INET, routes)) return -1;
+    g6_ok = ts_start(&g6, AF_INET6, routes);
     return 0;
 }
 
 static int group_teardown(void **state) {
     (void)state;
-    srv_stop(&g4);
-    if (g6_ok) srv_stop(&g6);
+    ts_stop(&g4);
+    if (g6_ok) ts_stop(&g6);
     return 0;
 }
 

@@ -1,145 +1,25 @@
 /* test_nodes_arrays.c — array_length, array_push, array_get through real
  * boards: results, empty arrays, out-of-range indexes, copies that leave the
  * input untouched, wrong types at run time and bad literals. */
-#include "testutil.h"
+#include "nodetest.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers: one node under test (id "n") feeding return_result ---------- */
-
-/* Run `node` (JSON text, id "n") after any `extra` nodes; its output `pin` is
- * the run's result. `exec` wires s → n → r; otherwise s → r and n is pulled. */
-static json_t *run_node_ex(const char *node, const char *pin, bool exec, const char *extra_nodes,
-                           const char *extra_conns) {
-    char *nodes = NULL, *conns = NULL;
-    if (asprintf(&nodes, "[{\"id\":\"s\",\"type\":\"events_simple\"},%s%s%s,{\"id\":\"r\",\"type\":\"return_result\"}]",
-                 extra_nodes ? extra_nodes : "", extra_nodes ? "," : "", node) < 0)
-        abort();
-    if (exec) {
-        if (asprintf(&conns,
-                     "[{\"from\":\"s.exec_out\",\"to\":\"n.exec_in\"},{\"from\":\"n.exec_out\",\"to\":\"r.exec_in\"},"
-                     "{\"from\":\"n.%s\",\"to\":\"r.result\"}%s%s]",
-                     pin, extra_conns ? "," : "", extra_conns ? extra_conns : "") < 0)
-            abort();
-    } else {
-        if (asprintf(&conns,
-                     "[{\"from\":\"s.exec_out\",\"to\":\"r.exec_in\"},{\"from\":\"n.%s\",\"to\":\"r.result\"}%s%s]", pin,
-                     extra_conns ? "," : "", extra_conns ? extra_conns : "") < 0)
-            abort();
-    }
-    json_t *rep = tu_run_nodes(nodes, conns, NULL);
-    free(nodes);
-    free(conns);
-    assert_non_null(rep);
-    return rep;
-}
-
-static inline json_t *run_node(const char *node, const char *pin) { return run_node_ex(node, pin, false, NULL, NULL); }
-static inline json_t *run_exec(const char *node, const char *pin) { return run_node_ex(node, pin, true, NULL, NULL); }
-
-static void dump_report(json_t *rep) {
-    char *d = json_dumps(rep, JSON_INDENT(2) | JSON_ENCODE_ANY);
-    fprintf(stderr, "report: %.4000s\n", d ? d : "?");
-    free(d);
-}
-
-/* The run completed with a result equal (json_equal: 3 and 3.0 differ) to `want`. */
-static void check_result_at(json_t *rep, const char *want, const char *file, int line) {
-    tu_assert_status(rep, "completed", file, line);
-    json_error_t je;
-    json_t *w = json_loads(want, JSON_DECODE_ANY, &je);
-    if (!w) fail_msg("%s:%d: bad expected JSON %s: %s", file, line, want, je.text);
-    if (!json_equal(w, tu_result(rep))) {
-        dump_report(rep);
-        fail_msg("%s:%d: result differs from %s", file, line, want);
-    }
-    json_decref(w);
-    json_decref(rep);
-}
-#define CHECK_RESULT(rep, want) check_result_at((rep), (want), __FILE__, __LINE__)
-
-/* The run failed at node `node` with code node_failed and a message that
- * contains every one of the NULL-terminated substrings. */
-static void check_failed_at(json_t *rep, const char *node, const char *file, int line, ...) {
-    tu_assert_status(rep, "failed", file, line);
-    json_t *err = json_object_get(rep, "error");
-    const char *code = json_string_value(json_object_get(err, "code"));
-    const char *n = json_string_value(json_object_get(err, "node"));
-    const char *msg = json_string_value(json_object_get(err, "message"));
-    if (!code || strcmp(code, "node_failed") != 0 || !n || strcmp(n, node) != 0 || !msg || !*msg) {
-        dump_report(rep);
-        fail_msg("%s:%d: want node_failed at %s", file, line, node);
-    }
-    va_list ap;
-    va_start(ap, line);
-    for (const char *sub; (sub = va_arg(ap, const char *)) != NULL;) {
-        if (!strstr(msg, sub)) {
-            va_end(ap);
-            dump_report(rep);
-            fail_msg("%s:%d: message \"%s\" lacks \"%s\"", file, line, msg, sub);
-        }
-    }
-    va_end(ap);
-    json_decref(rep);
-}
-#define CHECK_FAILED(rep, node, ...) check_failed_at((rep), (node), __FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
-
-/* The board is invalid; the first error has `code` and names node "n" (and `pin` when not NULL). */
-static void check_invalid_at(json_t *rep, const char *code, const char *pin, const char *file, int line) {
-    const char *st = tu_status(rep);
-    const char *got = tu_error_code(rep);
-    json_t *e0 = json_array_get(json_object_get(rep, "errors"), 0);
-    const char *node = json_string_value(json_object_get(e0, "node"));
-    const char *p = json_string_value(json_object_get(e0, "pin"));
-    if (strcmp(st, "invalid") != 0 || !got || strcmp(got, code) != 0 || !node || strcmp(node, "n") != 0 ||
-        (pin && (!p || strcmp(p, pin) != 0))) {
-        dump_report(rep);
-        fail_msg("%s:%d: want an invalid board with %s at n%s%s", file, line, code, pin ? "." : "", pin ? pin : "");
-    }
-    json_decref(rep);
-}
-#define CHECK_INVALID(rep, code, pin) check_invalid_at((rep), (code), (pin), __FILE__, __LINE__)
-
-/* A reroute "rr" carrying the literal `v` into n.`pin`. */
-static json_t *run_rerouted(const char *node, const char *out_pin, const char *v, const char *in_pin) {
-    char *rr = NULL, *conn = NULL;
-    if (asprintf(&rr, "{\"id\":\"rr\",\"type\":\"reroute\",\"inputs\":{\"route_in\":%s}}", v) < 0) abort();
-    if (asprintf(&conn, "{\"from\":\"rr.route_out\",\"to\":\"n.%s\"}", in_pin) < 0) abort();
-    json_t *rep = run_node_ex(node, out_pin, false, rr, conn);
-    free(rr);
-    free(conn);
-    return rep;
-}
-
 static json_t *length(const char *arr) {
-    char *node = NULL;
-    if (asprintf(&node, "{\"id\":\"n\",\"type\":\"array_length\",\"inputs\":{\"array\":%s}}", arr) < 0) abort();
-    json_t *rep = run_node(node, "length");
-    free(node);
-    return rep;
+    return run_nodef("length", "{\"id\":\"n\",\"type\":\"array_length\",\"inputs\":{\"array\":%s}}", arr);
 }
 
 static json_t *push(const char *arr, const char *v) {
-    char *node = NULL;
-    if (asprintf(&node, "{\"id\":\"n\",\"type\":\"array_push\",\"inputs\":{\"array_in\":%s%s%s}}", arr,
-                 v ? ",\"value\":" : "", v ? v : "") < 0)
-        abort();
-    json_t *rep = run_exec(node, "array_out");
-    free(node);
-    return rep;
+    return run_execf("array_out", "{\"id\":\"n\",\"type\":\"array_push\",\"inputs\":{\"array_in\":%s%s%s}}", arr,
+                     v ? ",\"value\":" : "", v ? v : "");
 }
 
 static json_t *get(const char *arr, const char *index, const char *pin) {
-    char *node = NULL;
-    if (asprintf(&node, "{\"id\":\"n\",\"type\":\"array_get\",\"inputs\":{\"array_in\":%s,\"index\":%s}}", arr, index) <
-        0)
-        abort();
-    json_t *rep = run_node(node, pin);
-    free(node);
-    return rep;
+    return run_nodef(pin, "{\"id\":\"n\",\"type\":\"array_get\",\"inputs\":{\"array_in\":%s,\"index\":%s}}", arr,
+                     index);
 }
 
 /* ---- array_length ------------------------------------------------------------------- */

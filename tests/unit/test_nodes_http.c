@@ -4,19 +4,15 @@
  * schemes), size limit, run timeouts and control_timeout, request headers
  * and bodies, malformed requests and responses. The network is closed:
  * refused addresses are refused before any packet is sent. */
+#include "testserver.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,24 +22,9 @@
 #include "catalog/catalog.h"
 #include "engine/engine.h"
 
-/* ---- a tiny HTTP/1.1 server ----------------------------------------------- */
+/* ---- the test server (testserver.h) ---------------------------------------- */
 
-typedef struct srv {
-    int fd, port;
-    pthread_t th;
-    atomic_bool stop;
-    atomic_int hits;
-    pthread_mutex_t mu;
-    pthread_t *conns;
-    size_t nconns, capconns;
-} srv;
-
-typedef struct conn {
-    srv *s;
-    int fd;
-} conn;
-
-static srv g;
+static ts_server g;
 
 static double now_ms(void) {
     struct timespec ts;
@@ -51,155 +32,56 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void send_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR) continue;
-            return;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
+static void h_json(ts_server *s, int fd, const ts_request *rq) {
+    static const char b[] = "{\"hello\": \"world\", \"n\": [1, 2, 3]}";
+    ts_reply(fd, 200, "Content-Type: application/json\r\nX-Mixed-Case: yes\r\n", b, sizeof b - 1);
 }
 
-static void reply(int fd, int code, const char *extra, const char *body, size_t blen) {
-    char *head = NULL;
-    int hl = asprintf(&head, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n", code, blen,
-                      extra ? extra : "");
-    if (hl < 0) return;
-    send_all(fd, head, (size_t)hl);
-    free(head);
-    if (blen) send_all(fd, body, blen);
+static void h_echo(ts_server *s, int fd, const ts_request *rq) {
+    ts_reply(fd, 200, "Content-Type: text/plain\r\n", rq->raw, rq->raw_len);
 }
 
-/* Wait up to ms; ends early when the server stops or the client hangs up. */
-static void wait_or_hangup(srv *s, int fd, int ms) {
-    for (int i = 0; i < ms / 10 && !atomic_load(&s->stop); i++) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 10) > 0) {
-            char b;
-            if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) return;
-        }
-    }
+static void h_fail(ts_server *s, int fd, const ts_request *rq) { ts_reply(fd, 500, NULL, "{\"error\": \"boom\"}", 17); }
+
+static void h_bin(ts_server *s, int fd, const ts_request *rq) { ts_reply(fd, 200, NULL, "\xff\xfe\x00\x01", 4); }
+
+static void h_array(ts_server *s, int fd, const ts_request *rq) { ts_reply(fd, 200, NULL, "[1, 2]", 6); }
+
+static void h_big(ts_server *s, int fd, const ts_request *rq) {
+    size_t want = (size_t)HTTP_MAX_RESPONSE_BYTES + 1;
+    char *b = malloc(want);
+    memset(b, 'x', want);
+    ts_reply(fd, 200, NULL, b, want);
+    free(b);
 }
 
-static void handle(srv *s, int fd) {
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    char *eoh = NULL;
-    while (!eoh && n < cap) {
-        ssize_t r = recv(fd, buf + n, cap - n, 0);
-        if (r <= 0) {
-            free(buf);
-            return;
-        }
-        n += (size_t)r;
-        buf[n] = '\0';
-        eoh = strstr(buf, "\r\n\r\n");
-    }
-    if (!eoh) {
-        free(buf);
-        return;
-    }
-    size_t head_len = (size_t)(eoh - buf) + 4, clen = 0;
-    for (char *p = buf; p && p < eoh; p = strstr(p, "\r\n") ? strstr(p, "\r\n") + 2 : NULL)
-        if (strncasecmp(p, "Content-Length:", 15) == 0) clen = strtoul(p + 15, NULL, 10);
-    while (n < head_len + clen && n < cap) {
-        ssize_t r = recv(fd, buf + n, cap - n, 0);
-        if (r <= 0) break;
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    atomic_fetch_add(&s->hits, 1);
-    char method[16] = "", path[2048] = "";
-    sscanf(buf, "%15s %2047s", method, path);
-
-    if (strcmp(path, "/json") == 0) {
-        static const char b[] = "{\"hello\": \"world\", \"n\": [1, 2, 3]}";
-        reply(fd, 200, "Content-Type: application/json\r\nX-Mixed-Case: yes\r\n", b, sizeof b - 1);
-    } else if (strcmp(path, "/echo") == 0) {
-        reply(fd, 200, "Content-Type: text/plain\r\n", buf, n);
-    } else if (strcmp(path, "/fail") == 0) {
-        reply(fd, 500, NULL, "{\"error\": \"boom\"}", 17);
-    } else if (strcmp(path, "/bin") == 0) {
-        reply(fd, 200, NULL, "\xff\xfe\x00\x01", 4);
-    } else if (strcmp(path, "/array") == 0) {
-        reply(fd, 200, NULL, "[1, 2]", 6);
-    } else if (strcmp(path, "/big") == 0) {
-        size_t want = (size_t)HTTP_MAX_RESPONSE_BYTES + 1;
-        char *b = malloc(want);
-        memset(b, 'x', want);
-        reply(fd, 200, NULL, b, want);
-        free(b);
-    } else if (strcmp(path, "/sleep") == 0) {
-        wait_or_hangup(s, fd, 10000);
-        reply(fd, 200, NULL, "late", 4);
-    } else if (strncmp(path, "/to/", 4) == 0) {
-        char *loc = NULL;
-        assert_true(asprintf(&loc, "Location: %s\r\n", path + 4) > 0);
-        reply(fd, 302, loc, "", 0);
-        free(loc);
-    } else {
-        reply(fd, 404, NULL, "nope", 4);
-    }
-    free(buf);
+static void h_sleep(ts_server *s, int fd, const ts_request *rq) {
+    ts_wait_or_hangup(s, fd, 10000);
+    ts_reply(fd, 200, NULL, "late", 4);
 }
 
-static void *conn_main(void *arg) {
-    conn *c = arg;
-    handle(c->s, c->fd);
-    shutdown(c->fd, SHUT_WR);
-    close(c->fd);
-    free(c);
-    return NULL;
+/* /to/TARGET: a 302 to TARGET. */
+static void h_redirect(ts_server *s, int fd, const ts_request *rq) {
+    char *loc = NULL;
+    assert_true(asprintf(&loc, "Location: %s\r\n", rq->path + 4) > 0);
+    ts_reply(fd, 302, loc, "", 0);
+    free(loc);
 }
 
-static void *accept_main(void *arg) {
-    srv *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd p = {.fd = s->fd, .events = POLLIN};
-        if (poll(&p, 1, 20) <= 0) continue;
-        int fd = accept(s->fd, NULL, NULL);
-        if (fd < 0) continue;
-        conn *c = malloc(sizeof *c);
-        c->s = s;
-        c->fd = fd;
-        pthread_mutex_lock(&s->mu);
-        if (s->nconns == s->capconns) {
-            s->capconns = s->capconns ? s->capconns * 2 : 64;
-            s->conns = realloc(s->conns, s->capconns * sizeof *s->conns);
-        }
-        pthread_create(&s->conns[s->nconns++], NULL, conn_main, c);
-        pthread_mutex_unlock(&s->mu);
-    }
-    return NULL;
-}
+static const ts_route routes[] = {
+    {"/json", false, h_json},   {"/echo", false, h_echo}, {"/fail", false, h_fail},
+    {"/bin", false, h_bin},     {"/array", false, h_array}, {"/big", false, h_big},
+    {"/sleep", false, h_sleep}, {"/to/", true, h_redirect}, {NULL, false, NULL},
+};
 
 static int group_setup(void **state) {
     (void)state;
-    memset(&g, 0, sizeof g);
-    pthread_mutex_init(&g.mu, NULL);
-    g.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (g.fd < 0) return -1;
-    struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof in;
-    if (bind(g.fd, (struct sockaddr *)&in, sl) != 0 || listen(g.fd, 64) != 0 ||
-        getsockname(g.fd, (struct sockaddr *)&in, &sl) != 0)
-        return -1;
-    g.port = ntohs(in.sin_port);
-    pthread_create(&g.th, NULL, accept_main, &g);
-    return 0;
+    return ts_start(&g, AF_INET, routes) ? 0 : -1;
 }
 
 static int group_teardown(void **state) {
     (void)state;
-    atomic_store(&g.stop, true);
-    pthread_join(g.th, NULL);
-    for (size_t i = 0; i < g.nconns; i++) pthread_join(g.conns[i], NULL);
-    free(g.conns);
-    close(g.fd);
-    pthread_mutex_destroy(&g.mu);
+    ts_stop(&g);
     return 0;
 }
 

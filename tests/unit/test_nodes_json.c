@@ -1,117 +1,19 @@
 /* test_nodes_json.c — repair_parse and parse_with_schema through real
  * boards: repairs, invalid JSON, schema mismatches, bad schemas, non-object
  * results, wrong types at run time, bad literals and error handling. */
-#include "testutil.h"
+#include "nodetest.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers: one node under test (id "n") feeding return_result ---------- */
-
-/* Run `node` (JSON text, id "n") after any `extra` nodes; its output `pin` is
- * the run's result. `exec` wires s → n → r; otherwise s → r and n is pulled. */
-static json_t *run_node_ex(const char *node, const char *pin, bool exec, const char *extra_nodes,
-                           const char *extra_conns) {
-    char *nodes = NULL, *conns = NULL;
-    if (asprintf(&nodes, "[{\"id\":\"s\",\"type\":\"events_simple\"},%s%s%s,{\"id\":\"r\",\"type\":\"return_result\"}]",
-                 extra_nodes ? extra_nodes : "", extra_nodes ? "," : "", node) < 0)
-        abort();
-    if (exec) {
-        if (asprintf(&conns,
-                     "[{\"from\":\"s.exec_out\",\"to\":\"n.exec_in\"},{\"from\":\"n.exec_out\",\"to\":\"r.exec_in\"},"
-                     "{\"from\":\"n.%s\",\"to\":\"r.result\"}%s%s]",
-                     pin, extra_conns ? "," : "", extra_conns ? extra_conns : "") < 0)
-            abort();
-    } else {
-        if (asprintf(&conns,
-                     "[{\"from\":\"s.exec_out\",\"to\":\"r.exec_in\"},{\"from\":\"n.%s\",\"to\":\"r.result\"}%s%s]", pin,
-                     extra_conns ? "," : "", extra_conns ? extra_conns : "") < 0)
-            abort();
-    }
-    json_t *rep = tu_run_nodes(nodes, conns, NULL);
-    free(nodes);
-    free(conns);
-    assert_non_null(rep);
-    return rep;
-}
-
-static inline json_t *run_node(const char *node, const char *pin) { return run_node_ex(node, pin, false, NULL, NULL); }
-static inline json_t *run_exec(const char *node, const char *pin) { return run_node_ex(node, pin, true, NULL, NULL); }
-
-static void dump_report(json_t *rep) {
-    char *d = json_dumps(rep, JSON_INDENT(2) | JSON_ENCODE_ANY);
-    fprintf(stderr, "report: %.4000s\n", d ? d : "?");
-    free(d);
-}
-
-/* The run completed with a result equal (json_equal: 3 and 3.0 differ) to `want`. */
-static void check_result_at(json_t *rep, const char *want, const char *file, int line) {
-    tu_assert_status(rep, "completed", file, line);
-    json_error_t je;
-    json_t *w = json_loads(want, JSON_DECODE_ANY, &je);
-    if (!w) fail_msg("%s:%d: bad expected JSON %s: %s", file, line, want, je.text);
-    if (!json_equal(w, tu_result(rep))) {
-        dump_report(rep);
-        fail_msg("%s:%d: result differs from %s", file, line, want);
-    }
-    json_decref(w);
-    json_decref(rep);
-}
-#define CHECK_RESULT(rep, want) check_result_at((rep), (want), __FILE__, __LINE__)
-
-/* The run failed at node `node` with code node_failed and a message that
- * contains every one of the NULL-terminated substrings. */
-static void check_failed_at(json_t *rep, const char *node, const char *file, int line, ...) {
-    tu_assert_status(rep, "failed", file, line);
-    json_t *err = json_object_get(rep, "error");
-    const char *code = json_string_value(json_object_get(err, "code"));
-    const char *n = json_string_value(json_object_get(err, "node"));
-    const char *msg = json_string_value(json_object_get(err, "message"));
-    if (!code || strcmp(code, "node_failed") != 0 || !n || strcmp(n, node) != 0 || !msg || !*msg) {
-        dump_report(rep);
-        fail_msg("%s:%d: want node_failed at %s", file, line, node);
-    }
-    va_list ap;
-    va_start(ap, line);
-    for (const char *sub; (sub = va_arg(ap, const char *)) != NULL;) {
-        if (!strstr(msg, sub)) {
-            va_end(ap);
-            dump_report(rep);
-            fail_msg("%s:%d: message \"%s\" lacks \"%s\"", file, line, msg, sub);
-        }
-    }
-    va_end(ap);
-    json_decref(rep);
-}
-#define CHECK_FAILED(rep, node, ...) check_failed_at((rep), (node), __FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
-
-/* The board is invalid; the first error has `code` and names node "n" (and `pin` when not NULL). */
-static void check_invalid_at(json_t *rep, const char *code, const char *pin, const char *file, int line) {
-    const char *st = tu_status(rep);
-    const char *got = tu_error_code(rep);
-    json_t *e0 = json_array_get(json_object_get(rep, "errors"), 0);
-    const char *node = json_string_value(json_object_get(e0, "node"));
-    const char *p = json_string_value(json_object_get(e0, "pin"));
-    if (strcmp(st, "invalid") != 0 || !got || strcmp(got, code) != 0 || !node || strcmp(node, "n") != 0 ||
-        (pin && (!p || strcmp(p, pin) != 0))) {
-        dump_report(rep);
-        fail_msg("%s:%d: want an invalid board with %s at n%s%s", file, line, code, pin ? "." : "", pin ? pin : "");
-    }
-    json_decref(rep);
-}
-#define CHECK_INVALID(rep, code, pin) check_invalid_at((rep), (code), (pin), __FILE__, __LINE__)
-
 /* repair_parse of `text` (a C string, quoted as JSON here). */
 static json_t *repair(const char *text) {
     json_t *s = json_string(text);
     assert_non_null(s);
     char *lit = json_dumps(s, JSON_ENCODE_ANY);
-    char *node = NULL;
-    if (asprintf(&node, "{\"id\":\"n\",\"type\":\"repair_parse\",\"inputs\":{\"json_string\":%s}}", lit) < 0) abort();
-    json_t *rep = run_exec(node, "result");
-    free(node);
+    json_t *rep = run_execf("result", "{\"id\":\"n\",\"type\":\"repair_parse\",\"inputs\":{\"json_string\":%s}}", lit);
     free(lit);
     json_decref(s);
     return rep;
@@ -122,10 +24,7 @@ static json_t *parse(const char *schema, const char *data) {
     json_t *in = json_pack("{s:s, s:s}", "schema", schema, "data", data);
     assert_non_null(in);
     char *lit = json_dumps(in, 0);
-    char *node = NULL;
-    if (asprintf(&node, "{\"id\":\"n\",\"type\":\"parse_with_schema\",\"inputs\":%s}", lit) < 0) abort();
-    json_t *rep = run_exec(node, "parsed");
-    free(node);
+    json_t *rep = run_execf("parsed", "{\"id\":\"n\",\"type\":\"parse_with_schema\",\"inputs\":%s}", lit);
     free(lit);
     json_decref(in);
     return rep;
@@ -255,14 +154,8 @@ static void test_schema_wrong_types(void **state) {
 /* A mismatch with handle_errors runs the handler with the validator's message. */
 static void test_schema_error_handled(void **state) {
     (void)state;
-    json_t *rep = tu_run_nodes(
-        "[{\"id\":\"s\",\"type\":\"events_simple\"},"
-        "{\"id\":\"n\",\"type\":\"parse_with_schema\",\"handle_errors\":true,"
-        "\"inputs\":{\"schema\":\"{\\\"required\\\":[\\\"id\\\"]}\",\"data\":\"{}\"}},"
-        "{\"id\":\"r\",\"type\":\"return_result\"}]",
-        "[{\"from\":\"s.exec_out\",\"to\":\"n.exec_in\"},{\"from\":\"n.auto_handle_error\",\"to\":\"r.exec_in\"},"
-        "{\"from\":\"n.auto_handle_error_string\",\"to\":\"r.result\"}]",
-        NULL);
+    json_t *rep = run_error_handled("{\"id\":\"n\",\"type\":\"parse_with_schema\",\"handle_errors\":true,"
+                                    "\"inputs\":{\"schema\":\"{\\\"required\\\":[\\\"id\\\"]}\",\"data\":\"{}\"}}");
     assert_completed(rep);
     const char *msg = json_string_value(tu_result(rep));
     assert_non_null(msg);
