@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # install-deps.sh — install every Debian package weir needs to build and test.
 # Idempotent and quick when everything is present: only missing packages are
-# fetched. Runs apt-get as root, or through sudo.
+# fetched. Runs apt-get as root, or through sudo. Rust (cargo) comes with the
+# machine (rustup); it is needed once, to build Wasmtime into the cache
+# (scripts/build-wasmtime.sh, run by CMake).
 set -euo pipefail
 
 PACKAGES=(
   gcc make cmake ninja-build pkg-config        # build
-  libjansson-dev libcurl4-gnutls-dev           # runtime libraries
+  libjansson-dev libcurl4-gnutls-dev libsodium-dev  # runtime libraries
   libcmocka-dev valgrind python3 python3-jsonschema  # tests
   clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
+  lld wasi-libc libclang-rt-14-dev-wasm32      # WebAssembly node packages (sdk/c)
 )
 
 missing=()

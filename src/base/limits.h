@@ -54,6 +54,7 @@
 #define SANDBOX_DEFAULT_MEMORY_BYTES  (64u * 1024 * 1024) /* guest linear memory: growth refused, memory_limit */
 #define SANDBOX_DEFAULT_TIMEOUT_MS    30000u              /* wall clock per invocation, host calls included: timeout */
 #define SANDBOX_DEFAULT_STACK_BYTES   (512u * 1024)       /* wasm stack: stack_overflow */
+#define SANDBOX_MAX_MEMORY_BYTES      (1024ull * 1024 * 1024) /* the most linear memory an operator may allow (pool slot size) */
 #define SANDBOX_MAX_INPUT_BYTES       (16u * 1024 * 1024) /* input JSON written into the guest: bad_input */
 #define SANDBOX_MAX_OUTPUT_BYTES      (16u * 1024 * 1024) /* all outputs of one invocation together: bad_output */
 #define SANDBOX_MAX_LOG_BYTES         (256u * 1024)       /* log bytes per invocation; the rest dropped, one truncation line kept */

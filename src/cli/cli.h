@@ -12,6 +12,7 @@ enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_NOT_COMPLETED = 3 };
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 
 /* Print `j` as JSON on stdout with a newline, then release it. */
 void cli_print_json(json_t *j);

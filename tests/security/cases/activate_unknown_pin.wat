@@ -1,0 +1,11 @@
+;; activate of a pin that does not exist returns -2
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; expect: ok
+(module
+  (import "weir" "activate" (func $activate (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "nope")
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  
+  (func (export "weir_run") (param i32 i32 i32) (result i32) 
+    (if (i32.ne (call $activate (i32.const 0) (i32.const 4)) (i32.const -2)) (then unreachable)) (i32.const 0)))

@@ -1,0 +1,12 @@
+;; a start function that never ends is stopped before weir_run
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; policy: {"fuel": 10000000}
+;; expect: fuel_exhausted
+(module
+  
+  (memory (export "memory") 1)
+  
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  (func $spin (loop $l (br $l))) (start $spin)
+  (func (export "weir_run") (param i32 i32 i32) (result i32) 
+    (i32.const 0)))

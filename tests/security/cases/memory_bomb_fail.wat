@@ -1,0 +1,12 @@
+;; grow memory until refused, then report failure
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; policy: {"memory_mb": 16}
+;; expect: memory_limit
+(module
+  
+  (memory (export "memory") 1)
+  
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  
+  (func (export "weir_run") (param i32 i32 i32) (result i32) 
+    (block $done (loop $l (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br $l))) (i32.const 1)))

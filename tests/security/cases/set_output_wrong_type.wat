@@ -1,0 +1,12 @@
+;; set_output of a number to a string pin: -3
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; expect: bad_output
+(module
+  (import "weir" "set_output" (func $set_output (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "out")
+  (data (i32.const 16) "42")
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  
+  (func (export "weir_run") (param i32 i32 i32) (result i32) 
+    (if (i32.ne (call $set_output (i32.const 0) (i32.const 3) (i32.const 16) (i32.const 2)) (i32.const -3)) (then unreachable)) (i32.const 0)))

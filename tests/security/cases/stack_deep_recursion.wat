@@ -1,0 +1,11 @@
+;; unbounded recursion overflows the wasm stack
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; expect: stack_overflow
+(module
+  
+  (memory (export "memory") 1)
+  
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  (func $rec (param i32) (result i32) (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func (export "weir_run") (param i32 i32 i32) (result i32) 
+    (call $rec (i32.const 0))))
