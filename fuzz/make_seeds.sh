@@ -165,7 +165,7 @@ board "$start"',
 
 seed valid_comments_unknown_keys.json <<'EOF'
 {"format": "weir-board/1", "id": "keys", "future_field": {"nested": [1, 2]}, "zzz": 1, "aaa": 0,
- "nodes": [{"extra": true, "type": "events_simple", "id": "s", "y": -1.5e3, "x": 12345678901234567890}],
+ "nodes": [{"extra": true, "type": "events_simple", "id": "s", "y": -1.5e3, "x": 1.2345678901234567e19}],
  "comments": [{"h": 1, "id": "c2", "text": ""}, {"id": "c1", "text": "line\nbreak\ttab \"quoted\" \\ slash \/"}],
  "connections": [], "variables": [], "version": "", "description": "d", "name": "n"}
 EOF
@@ -174,9 +174,9 @@ EOF
 seed valid_unicode_ids.json <<'EOF'
 {"format": "weir-board/1", "id": "ünï\u00e7ødé ☃ 😀 \ud83d\ude00 עברית e\u0301 \u200b\ufeff",
  "nodes": [{"id": "𝓈𝓉𝒶𝓇𝓉", "type": "events_simple"},
-           {"id": "з.а#1", "type": "log_info", "inputs": {"message": "\u0000\u0001\u001f \u2028\u2029 \uffff"}},
+           {"id": "з а·1", "type": "log_info", "inputs": {"message": "\u0001\u001f \u2028\u2029 \uffff"}},
            {"id": "日本", "type": "string_format", "inputs": {"format_string": "{名前} {ok}"}}],
- "connections": [{"from": "𝓈𝓉𝒶𝓇𝓉.exec_out", "to": "з.а#1.exec_in"}]}
+ "connections": [{"from": "𝓈𝓉𝒶𝓇𝓉.exec_out", "to": "з а·1.exec_in"}]}
 EOF
 printf '\xef\xbb\xbf{"format": "weir-board/1", "id": "bom", "nodes": [{"id": "s", "type": "events_simple"}]}\n' | seed bad_bom.json
 printf '{"format": "weir-board/1", "id": "bad\xff\xfeutf8 \xc0\xaf \xed\xa0\x80", "name": "lone \\ud800 surrogate", "nodes": [{"id": "s", "type": "events_simple"}]}\n' | seed bad_utf8.json

@@ -147,14 +147,16 @@ static long parse_copy(const char *s) {
 static bool parse_ref(const char *s, pin_ref *r) {
     size_t len = strlen(s);
     r->copy = 1;
-    const char *hash = strrchr(s, '#');
+    /* the pin is after the last '.'; "#k" counts only there, so node ids may hold '#' */
+    const char *dot = strrchr(s, '.');
+    if (!dot || dot == s || dot[1] == '\0') return false;
+    const char *hash = strchr(dot + 1, '#');
     size_t body = len;
     if (hash) {
         body = (size_t)(hash - s);
         r->copy = parse_copy(hash + 1);
+        if (hash == dot + 1) return false;
     }
-    const char *dot = memrchr(s, '.', body);
-    if (!dot || dot == s || (size_t)(dot - s) + 1 >= body) return false;
     r->node = s;
     r->node_len = (size_t)(dot - s);
     r->pin = dot + 1;
@@ -523,6 +525,10 @@ static void load_inputs(loader *L, plan_node *n, json_t *jn) {
         const char *why;
         if (!typecheck_json(val, p->type, p->shape, &why)) {
             ERR("bad_value", n->id, key, "input \"%s\": %s", key, why);
+            continue;
+        }
+        if (p->literal.kind != V_NULL) {
+            ERR("bad_value", n->id, key, "input \"%s\" is given twice (as NAME and NAME#1)", key);
             continue;
         }
         p->literal = value_from_json(val);

@@ -71,8 +71,9 @@ static json_t *inspect_json(sbx_package *p) {
         json_array_append_new(imports, json_sprintf("%.*s.%.*s", (int)w->imports[i].module.len, w->imports[i].module.s,
                                                     (int)w->imports[i].name.len, w->imports[i].name.s));
     json_t *caps = json_object_get(m->root, "capabilities");
-    return json_pack("{s:s, s:O, s:O, s:{s:I, s:I, s:I}, s:O, s:o}", "sha256", sbx_package_sha256(p), "package",
-                     json_object_get(m->root, "package"), "capabilities", caps ? caps : json_object(), "limits",
+    return json_pack("{s:s, s:O, s:o, s:{s:I, s:I, s:I}, s:O, s:o}", "sha256", sbx_package_sha256(p), "package",
+                     json_object_get(m->root, "package"), "capabilities", caps ? json_incref(caps) : json_object(),
+                     "limits",
                      "memory_mb", (json_int_t)(m->limits.memory_bytes >> 20), "fuel", (json_int_t)m->limits.fuel,
                      "timeout_ms", (json_int_t)m->limits.timeout_ms, "nodes", json_object_get(m->root, "nodes"),
                      "imports", imports);

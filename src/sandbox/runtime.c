@@ -322,7 +322,8 @@ static json_t *build_input(const sbx_node *node, json_t *inputs, json_t *context
             return NULL;
         }
     }
-    return json_pack("{s:s, s:o, s:O}", "node", node->name, "inputs", in, "context", context ? context : json_object());
+    return json_pack("{s:s, s:o, s:o}", "node", node->name, "inputs", in, "context",
+                     context ? json_incref(context) : json_object());
 }
 
 sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx_env *env, sbx_result *res) {
