@@ -463,9 +463,13 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
             code = c.forced;
             snprintf(err, sizeof err, "%s", c.forced_msg ? c.forced_msg : sbx_code_name(code));
         }
-        /* memory growth refused, then the node failed: memory_limit */
+        /* memory growth refused, then the node failed: memory_limit. The C API
+         * does not report refused growth, so a failure with memory within
+         * max(64 KiB, 1/8 of the limit) of the limit counts as one (see
+         * docs/node-abi.md, "Memory"). */
+        uint64_t near = mem / 8 > SANDBOX_MEMORY_NEAR_LIMIT ? mem / 8 : SANDBOX_MEMORY_NEAR_LIMIT;
         if ((code == SBX_NODE_FAILED || code == SBX_TRAP) && c.has_memory &&
-            wasmtime_memory_data_size(ctx, &c.memory) + SANDBOX_MEMORY_NEAR_LIMIT > mem) {
+            wasmtime_memory_data_size(ctx, &c.memory) + near > mem) {
             snprintf(err, sizeof err, "the node needed more than its %llu MiB of memory",
                      (unsigned long long)(mem >> 20));
             code = SBX_MEMORY_LIMIT;
