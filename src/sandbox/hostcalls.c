@@ -86,13 +86,23 @@ static int32_t new_buffer(sbx_call *c, char *data, size_t len) {
         free(data);
         return ABI_TOO_LARGE;
     }
-    for (int i = 0; i < SANDBOX_MAX_BUFFERS; i++)
+    for (int i = 0; i < c->nbuffers; i++)
         if (!c->buffers[i].data) {
             c->buffers[i] = (sbx_buffer){data, len};
             return i + 1;
         }
-    free(data);
-    return ABI_TOO_LARGE;
+    if (c->nbuffers == SANDBOX_MAX_BUFFERS) {
+        free(data);
+        return ABI_TOO_LARGE; /* the guest holds too many buffers: it must buf_drop some */
+    }
+    sbx_buffer *b = realloc(c->buffers, (size_t)(c->nbuffers + 1) * sizeof *b);
+    if (!b) {
+        free(data);
+        return ABI_TOO_LARGE;
+    }
+    c->buffers = b;
+    c->buffers[c->nbuffers++] = (sbx_buffer){data, len};
+    return c->nbuffers;
 }
 
 static int32_t json_buffer(sbx_call *c, json_t *j) {
@@ -103,13 +113,15 @@ static int32_t json_buffer(sbx_call *c, json_t *j) {
 }
 
 static sbx_buffer *buffer_of(sbx_call *c, int32_t h) {
-    if (h < 1 || h > SANDBOX_MAX_BUFFERS || !c->buffers[h - 1].data) return NULL;
+    if (h < 1 || h > c->nbuffers || !c->buffers[h - 1].data) return NULL;
     return &c->buffers[h - 1];
 }
 
 void sbx_call_release(sbx_call *c) {
-    for (int i = 0; i < SANDBOX_MAX_BUFFERS; i++) free(c->buffers[i].data);
-    memset(c->buffers, 0, sizeof c->buffers);
+    for (int i = 0; i < c->nbuffers; i++) free(c->buffers[i].data);
+    free(c->buffers);
+    c->buffers = NULL;
+    c->nbuffers = 0;
     free(c->forced_msg);
     free(c->fail_msg);
     c->forced_msg = c->fail_msg = NULL;

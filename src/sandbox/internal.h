@@ -47,7 +47,8 @@ typedef struct sbx_call {
     size_t output_bytes;
     size_t log_bytes;
     bool log_truncated;
-    sbx_buffer buffers[SANDBOX_MAX_BUFFERS]; /* handle = index + 1 */
+    sbx_buffer *buffers;         /* handle = index + 1; grown on demand */
+    int nbuffers;
 } sbx_call;
 
 uint64_t sbx_now_ns(void);

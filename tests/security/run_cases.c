@@ -28,6 +28,7 @@
 
 #include "sandbox/checks.h"
 #include "sandbox/sandbox.h"
+#include "wasmkit.h"
 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -53,34 +54,6 @@ static char *header(const char *text, const char *key) {
     while (*p == ' ') p++;
     const char *end = strchr(p, '\n');
     return strndup(p, end ? (size_t)(end - p) : strlen(p));
-}
-
-static void put_leb(unsigned char **p, size_t v) {
-    do {
-        unsigned char b = v & 0x7f;
-        v >>= 7;
-        *(*p)++ = b | (v ? 0x80 : 0);
-    } while (v);
-}
-
-/* bytes + a custom section "weir.manifest" holding manifest. */
-static unsigned char *with_manifest(const unsigned char *wasm, size_t len, const char *manifest, size_t *out_len) {
-    size_t mlen = strlen(manifest), nlen = strlen("weir.manifest");
-    unsigned char *out = malloc(len + mlen + nlen + 32), *p = out;
-    memcpy(p, wasm, len);
-    p += len;
-    *p++ = 0;
-    unsigned char tmp[16], *t = tmp;
-    put_leb(&t, nlen);
-    size_t payload = (size_t)(t - tmp) + nlen + mlen;
-    put_leb(&p, payload);
-    put_leb(&p, nlen);
-    memcpy(p, "weir.manifest", nlen);
-    p += nlen;
-    memcpy(p, manifest, mlen);
-    p += mlen;
-    *out_len = (size_t)(p - out);
-    return out;
 }
 
 static int passed, failed;
@@ -129,7 +102,7 @@ static void run_case(const char *dir, const char *file) {
     size_t blen = wasm.size;
     unsigned char *bytes;
     if (manifest) {
-        bytes = with_manifest((unsigned char *)wasm.data, wasm.size, manifest, &blen);
+        bytes = wk_with_manifest((unsigned char *)wasm.data, wasm.size, manifest, &blen);
     } else {
         bytes = malloc(wasm.size);
         memcpy(bytes, wasm.data, wasm.size);

@@ -14,6 +14,7 @@
 
 #include "sandbox/checks.h"
 #include "sandbox/sandbox.h"
+#include "wasmkit.h"
 
 #define SOAK_INVOCATIONS 10000
 #define SOAK_WARMUP 1000
@@ -73,14 +74,6 @@ static const char *WAT =
 static const char *EXPECT[] = {"fuel_exhausted", "memory_limit", "stack_overflow", "trap", "trap",
                                "bad_output",     "bad_output",   "ok",             "ok"};
 
-static void put_leb(unsigned char **p, size_t v) {
-    do {
-        unsigned char b = v & 0x7f;
-        v >>= 7;
-        *(*p)++ = b | (v ? 0x80 : 0);
-    } while (v);
-}
-
 int main(void) {
     wasm_byte_vec_t wasm;
     wasmtime_error_t *e = wasmtime_wat2wasm(WAT, strlen(WAT), &wasm);
@@ -88,17 +81,8 @@ int main(void) {
         fprintf(stderr, "soak: the WAT does not assemble\n");
         return 1;
     }
-    size_t mlen = strlen(MANIFEST), len = wasm.size + mlen + 32;
-    unsigned char *bytes = malloc(len), *p = bytes;
-    memcpy(p, wasm.data, wasm.size);
-    p += wasm.size;
-    *p++ = 0;
-    put_leb(&p, 1 + 13 + mlen);
-    put_leb(&p, 13);
-    memcpy(p, "weir.manifest", 13);
-    p += 13;
-    memcpy(p, MANIFEST, mlen);
-    p += mlen;
+    size_t blen = 0;
+    unsigned char *bytes = wk_with_manifest((const unsigned char *)wasm.data, wasm.size, MANIFEST, &blen);
     wasm_byte_vec_delete(&wasm);
     sbx_policy pol = sbx_policy_default();
     pol.fuel = 2000000;
@@ -106,7 +90,7 @@ int main(void) {
     pol.log_bytes = 4096;
     sbx_package *pkg;
     char err[512];
-    sbx_code code = sbx_package_load(bytes, (size_t)(p - bytes), &pol, &pkg, err, sizeof err);
+    sbx_code code = sbx_package_load(bytes, blen, &pol, &pkg, err, sizeof err);
     free(bytes);
     if (code != SBX_OK) {
         fprintf(stderr, "soak: package refused: %s: %s\n", sbx_code_name(code), err);
