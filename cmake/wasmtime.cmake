@@ -4,11 +4,19 @@
 # crate (keyed by its Cargo.lock and sources) into a cache outside the clone
 # (~/.cache/weir, or $WEIR_CACHE_DIR) and prints the directory; later
 # configures, CI runs and sessions reuse it.
-execute_process(
-  COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/build-wasmtime.sh
-  OUTPUT_VARIABLE WEIR_WASMTIME_DIR
-  OUTPUT_STRIP_TRAILING_WHITESPACE
-  RESULT_VARIABLE wasmtime_rc)
+# -DWEIR_WASMTIME_PREBUILT=DIR uses a directory of the same layout instead
+# (a packager's own build); it is not checked against deps/wasmtime.
+set(WEIR_WASMTIME_PREBUILT "" CACHE PATH "use this Wasmtime build (lib/, include/) instead of building deps/wasmtime")
+if(WEIR_WASMTIME_PREBUILT)
+  set(WEIR_WASMTIME_DIR "${WEIR_WASMTIME_PREBUILT}")
+  set(wasmtime_rc 0)
+else()
+  execute_process(
+    COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/build-wasmtime.sh
+    OUTPUT_VARIABLE WEIR_WASMTIME_DIR
+    OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE wasmtime_rc)
+endif()
 if(NOT wasmtime_rc EQUAL 0 OR NOT EXISTS "${WEIR_WASMTIME_DIR}/lib/libweir_wasmtime.a")
   message(FATAL_ERROR "Wasmtime could not be built (scripts/build-wasmtime.sh exited ${wasmtime_rc})")
 endif()

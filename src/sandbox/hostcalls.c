@@ -498,10 +498,15 @@ static wasm_trap_t *h_storage_delete(void *env, wasmtime_caller_t *caller, const
     return NULL;
 }
 
-/* A name argument as a C string (names hold no NUL), or NULL. */
+/* A name argument: NAME_BAD_RANGE when outside memory; NAME_INVALID when it
+ * holds a NUL or is too long (no such name can be listed or exist); else a
+ * malloc'd C string. */
+#define NAME_BAD_RANGE ((char *)-1)
+#define NAME_INVALID NULL
 static char *name_arg(wasmtime_caller_t *caller, int32_t ptr, int32_t len) {
     const uint8_t *p = guest(caller, ptr, len);
-    if (!p || (uint32_t)len > SANDBOX_MAX_NAME || memchr(p, 0, (uint32_t)len)) return NULL;
+    if (!p) return NAME_BAD_RANGE;
+    if ((uint32_t)len > SANDBOX_MAX_NAME || memchr(p, 0, (uint32_t)len)) return NAME_INVALID;
     return strndup((const char *)p, (uint32_t)len);
 }
 
@@ -514,8 +519,12 @@ static wasm_trap_t *h_var_get(void *env, wasmtime_caller_t *caller, const wasmti
         return NULL;
     }
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
+    if (name == NAME_BAD_RANGE) {
+        ret_i32(r, ABI_BAD_RANGE);
+        return NULL;
+    }
     json_t *v = name ? json_object_get(c->env->variables, name) : NULL;
-    ret_i32(r, !name ? ABI_BAD_RANGE : !v ? ABI_NOT_FOUND : json_buffer(c, json_incref(v)));
+    ret_i32(r, !v ? ABI_NOT_FOUND : json_buffer(c, json_incref(v)));
     free(name);
     return NULL;
 }
@@ -530,9 +539,16 @@ static wasm_trap_t *h_var_set(void *env, wasmtime_caller_t *caller, const wasmti
     }
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
     const uint8_t *js = guest(caller, a[2].of.i32, a[3].of.i32);
+    if (name == NAME_BAD_RANGE || !js) {
+        if (name != NAME_BAD_RANGE) free(name);
+        ret_i32(r, ABI_BAD_RANGE);
+        return NULL;
+    }
     json_error_t je;
-    json_t *v = name && js ? json_loadb((const char *)js, (uint32_t)a[3].of.i32, JSON_DECODE_ANY, &je) : NULL;
-    if (!v) {
+    json_t *v = name ? json_loadb((const char *)js, (uint32_t)a[3].of.i32, JSON_DECODE_ANY, &je) : NULL;
+    if (!name) {
+        ret_i32(r, ABI_DENIED); /* not a name a variable can have */
+    } else if (!v) {
         ret_i32(r, ABI_BAD_RANGE);
     } else {
         json_object_set_new(c->env->variables, name, v);
@@ -547,11 +563,11 @@ static wasm_trap_t *h_secret_get(void *env, wasmtime_caller_t *caller, const was
     sbx_call *c = call_of(caller);
     ENTER(c);
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
-    if (!name) {
+    if (name == NAME_BAD_RANGE) {
         ret_i32(r, ABI_BAD_RANGE);
         return NULL;
     }
-    if (!allowed(c, SBX_CAP_SECRETS, 0) || !sbx_manifest_secret_allowed(c->pkg->manifest, name)) {
+    if (!name || !allowed(c, SBX_CAP_SECRETS, 0) || !sbx_manifest_secret_allowed(c->pkg->manifest, name)) {
         ret_i32(r, ABI_DENIED);
     } else {
         json_t *v = json_object_get(c->env->secrets, name);
@@ -657,7 +673,7 @@ static ptrdiff_t wasi_out(sbx_call *c, int level, const unsigned char *buf, size
     if (text) {
         size_t tl = strlen(text);
         while (tl && text[tl - 1] == '\n') text[--tl] = '\0';
-        add_log(c, level, text);
+        if (tl) add_log(c, level, text); /* a lone newline is not a line of its own */
     }
     free(text);
     return (ptrdiff_t)len;
