@@ -23,6 +23,8 @@ struct sbx_package {
     wasmtime_module_t *module;
     wasmtime_instance_pre_t *pre; /* imports resolved once */
     uint64_t memory_min_bytes;   /* the exported memory's initial size */
+    /* positions in the export list (wasmtime_instance_export_nth), -1 absent */
+    int exp_initialize, exp_memory, exp_alloc, exp_run;
 };
 
 typedef struct sbx_buffer {

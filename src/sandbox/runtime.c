@@ -160,6 +160,19 @@ static void error_text(wasmtime_error_t *e, char *err, size_t errlen) {
     wasmtime_error_delete(e);
 }
 
+static int export_position(const wasm_info *w, const char *name) {
+    const wasm_export *e = wasm_find_export(w, name);
+    return e ? (int)(e - w->exports) : -1;
+}
+
+/* The instance's export at position pos, when it has the kind expected. */
+static bool export_at(wasmtime_context_t *ctx, const wasmtime_instance_t *inst, int pos, wasmtime_extern_kind_t kind,
+                      wasmtime_extern_t *item) {
+    char *name;
+    size_t len;
+    return pos >= 0 && wasmtime_instance_export_nth(ctx, inst, (size_t)pos, &name, &len, item) && item->kind == kind;
+}
+
 /* Bytes of linear memory the module's exported memory starts with. */
 static uint64_t memory_minimum(const wasmtime_module_t *module) {
     wasm_exporttype_vec_t exports;
@@ -219,6 +232,11 @@ sbx_code sbx_package_load(const uint8_t *bytes, size_t len, const sbx_policy *po
         return SBX_INVALID_MODULE;
     }
     p->memory_min_bytes = memory_minimum(p->module);
+    /* exports by position: a lookup by name per call costs a hash per name */
+    p->exp_initialize = export_position(&p->wasm, "_initialize");
+    p->exp_memory = export_position(&p->wasm, "memory");
+    p->exp_alloc = export_position(&p->wasm, "weir_alloc");
+    p->exp_run = export_position(&p->wasm, "weir_run");
     wasmtime_linker_t *linker = (p->manifest->caps & SBX_CAP_WASI) ? G.linker_wasi : G.linker;
     e = wasmtime_linker_instantiate_pre(linker, p->module, &p->pre);
     if (e) {
@@ -419,15 +437,13 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
     wasmtime_error_t *e = wasmtime_instance_pre_instantiate(p->pre, ctx, &inst, &trap);
     wasmtime_extern_t item;
     int32_t rc = 0;
-    if (!e && !trap && wasmtime_instance_export_get(ctx, &inst, "_initialize", 11, &item) &&
-        item.kind == WASMTIME_EXTERN_FUNC)
+    if (!e && !trap && export_at(ctx, &inst, p->exp_initialize, WASMTIME_EXTERN_FUNC, &item))
         e = wasmtime_func_call(ctx, &item.of.func, NULL, 0, NULL, 0, &trap);
     if (!e && !trap) {
         wasmtime_extern_t mem_ext, alloc_ext, run_ext;
-        if (!wasmtime_instance_export_get(ctx, &inst, "memory", 6, &mem_ext) || mem_ext.kind != WASMTIME_EXTERN_MEMORY ||
-            !wasmtime_instance_export_get(ctx, &inst, "weir_alloc", 10, &alloc_ext) ||
-            alloc_ext.kind != WASMTIME_EXTERN_FUNC ||
-            !wasmtime_instance_export_get(ctx, &inst, "weir_run", 8, &run_ext) || run_ext.kind != WASMTIME_EXTERN_FUNC) {
+        if (!export_at(ctx, &inst, p->exp_memory, WASMTIME_EXTERN_MEMORY, &mem_ext) ||
+            !export_at(ctx, &inst, p->exp_alloc, WASMTIME_EXTERN_FUNC, &alloc_ext) ||
+            !export_at(ctx, &inst, p->exp_run, WASMTIME_EXTERN_FUNC, &run_ext)) {
             code = SBX_ABI_MISMATCH;
             snprintf(err, sizeof err, "the instance lacks memory, weir_alloc or weir_run");
         } else {
