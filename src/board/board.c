@@ -580,7 +580,9 @@ static void load_nodes(loader *L) {
         }
         n->def = catalog_find(L->cat, n->type);
         if (!n->def) {
-            ERR("unknown_node_type", n->id, NULL, "unknown node type \"%s\"", n->type);
+            char why[1024];
+            catalog_explain(L->cat, n->type, why, sizeof why);
+            ERR("unknown_node_type", n->id, NULL, "%s", why);
             L->skip[idx] = true;
             continue;
         }

@@ -1,17 +1,24 @@
-/* catalog.c — the built-in catalog: the domain tables joined, found by key. */
+/* catalog.c — the built-in catalog: the domain tables joined, found by key;
+ * catalog_open chains it with the installed WASM packages (packages.c). */
 #include "catalog/catalog.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/strmap.h"
+#include "catalog/packages.h"
 
 struct catalog {
     const node_def **defs;
     size_t n;
     strmap index;
     arena mem;
+    /* catalog_open: the built-in catalog first, then `pkg:` types */
+    const catalog *base;
+    pkg_resolver *pkgs;
 };
 
 static const node_def *const *const domains[] = {
@@ -42,9 +49,40 @@ const catalog *catalog_builtin(void) {
     return &builtin;
 }
 
+catalog *catalog_open(const char *data_dir) {
+    catalog *cat = calloc(1, sizeof *cat);
+    if (!cat) return NULL;
+    cat->base = catalog_builtin();
+    cat->pkgs = pkgres_new(data_dir);
+    if (!cat->pkgs) {
+        free(cat);
+        return NULL;
+    }
+    return cat;
+}
+
+void catalog_close(catalog *cat) {
+    if (!cat || !cat->pkgs) return; /* never the built-in catalog */
+    pkgres_free(cat->pkgs);
+    free(cat);
+}
+
+static bool is_pkg_type(const char *type) { return strncmp(type, PKG_TYPE_PREFIX, strlen(PKG_TYPE_PREFIX)) == 0; }
+
 const node_def *catalog_find(const catalog *cat, const char *type) {
+    if (cat->base) return is_pkg_type(type) ? pkgres_find(cat->pkgs, type, NULL, 0) : catalog_find(cat->base, type);
     uint32_t i;
     return strmap_get(&cat->index, type, &i) ? cat->defs[i] : NULL;
+}
+
+void catalog_explain(const catalog *cat, const char *type, char *msg, size_t len) {
+    char why[768] = "";
+    if (is_pkg_type(type)) {
+        if (cat->base) pkgres_find(cat->pkgs, type, why, sizeof why);
+        else snprintf(why, sizeof why, "installed packages are not available here");
+    }
+    if (why[0]) snprintf(msg, len, "unknown node type \"%s\": %s", type, why);
+    else snprintf(msg, len, "unknown node type \"%s\"", type);
 }
 
 json_t *catalog_describe_def(const node_def *d) {
@@ -73,6 +111,11 @@ json_t *catalog_describe_def(const node_def *d) {
 }
 
 json_t *catalog_describe(const catalog *cat) {
+    if (cat->base) {
+        json_t *arr = catalog_describe(cat->base);
+        pkgres_describe(cat->pkgs, arr);
+        return arr;
+    }
     json_t *arr = json_array();
     for (size_t i = 0; i < cat->n; i++) json_array_append_new(arr, catalog_describe_def(cat->defs[i]));
     return arr;

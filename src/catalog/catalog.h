@@ -13,9 +13,24 @@ typedef struct catalog catalog;
 
 /* The built-in catalog (static, never freed). */
 const catalog *catalog_builtin(void);
+/* The built-in catalog chained with the WASM packages installed in
+ * data_dir: `pkg:PACKAGE_ID/NODE_NAME` types are resolved on first use
+ * (catalog/packages.h); a package whose file no longer has the SHA-256
+ * recorded at install is refused. data_dir NULL: no packages. Close it after
+ * every plan made with it is freed. NULL only when out of memory. */
+catalog *catalog_open(const char *data_dir);
+/* Release a catalog from catalog_open (NULL and the built-in one: nothing). */
+void catalog_close(catalog *cat);
 /* Find a node type; NULL when unknown. */
 const node_def *catalog_find(const catalog *cat, const char *type);
-/* Every node type as a JSON array (new reference), for `weir catalog`. */
+/* The unknown_node_type message for a type catalog_find does not know:
+ * `unknown node type "T"`, plus the reason for a package type (not
+ * installed, changed since it was granted, no such node, …). */
+void catalog_explain(const catalog *cat, const char *type, char *msg, size_t len);
+/* Every node type as a JSON array (new reference), for `weir catalog`;
+ * with catalog_open, the nodes of the installed packages that load follow
+ * the built-in ones, each with "package", "version", "capabilities"
+ * (requested) and "granted". */
 json_t *catalog_describe(const catalog *cat);
 /* One node type as JSON (new reference). */
 json_t *catalog_describe_def(const node_def *def);

@@ -148,5 +148,17 @@ bool ctx_allow_private_net(node_ctx *c);
 char *ctx_storage_root(node_ctx *c, const char *scope_node);
 /* The run's data directory (never NULL). */
 const char *ctx_data_dir(node_ctx *c);
+/* Storage directory of WASM package `package_id` for the run's app:
+ * DATA/storage/APP/packages/PACKAGE_ID; malloc'd, or NULL with the node
+ * failed (no data directory, or an id that cannot name a directory). */
+char *ctx_package_storage_dir(node_ctx *c, const char *package_id);
+/* The node's definition (package nodes find their package through
+ * def->userdata). */
+const node_def *ctx_def(node_ctx *c);
+/* The run's id (32 hex digits), its app ("local" when none) and the board's
+ * id ("" when the board has none). Never NULL. */
+const char *ctx_run_id(node_ctx *c);
+const char *ctx_app_id(node_ctx *c);
+const char *ctx_board_id(node_ctx *c);
 
 #endif

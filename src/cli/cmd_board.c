@@ -10,6 +10,8 @@
 #include "board/board.h"
 #include "cli/cli.h"
 #include "engine/engine.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/store.h"
 
 void cli_print_json(json_t *j) {
     if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY) != 0) {
@@ -49,41 +51,104 @@ static int report_invalid(board_errors *errs, const char *path) {
 
 /* ---- validate -------------------------------------------------------------- */
 
+static int validate_usage(FILE *out) {
+    fprintf(out, "usage: weir validate BOARD.json [--data-dir DIR]\n");
+    return EXIT_USAGE;
+}
+
 int cmd_validate(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
-        printf("usage: weir validate BOARD.json\n\n"
-               "Checks the board against every rule of the board format and prints\n"
+        validate_usage(stdout);
+        printf("\nChecks the board against every rule of the board format and prints\n"
                "{\"valid\": true} or {\"valid\": false, \"errors\": [{\"code\", \"node\", \"pin\", \"message\"}]}.\n"
-               "JSON syntax errors also carry \"line\" and \"column\".\n"
+               "JSON syntax errors also carry \"line\" and \"column\". Package nodes\n"
+               "(pkg:PACKAGE_ID/NODE_NAME) are looked up in the data directory's installed packages.\n"
+               "  --data-dir DIR  (default $WEIR_DATA, else ~/.local/share/weir)\n"
                "exit status: 0 valid, 2 invalid.\n");
         return EXIT_OK;
     }
-    if (argc != 2) {
-        fprintf(stderr, "usage: weir validate BOARD.json\n");
+    const char *board_path = NULL, *data_flag = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "weir validate: --data-dir needs a value\n");
+                return validate_usage(stderr);
+            }
+            data_flag = argv[++i];
+        } else if ((argv[i][0] == '-' && argv[i][1]) || board_path) {
+            fprintf(stderr, "weir validate: unexpected argument %s\n", argv[i]);
+            return validate_usage(stderr);
+        } else {
+            board_path = argv[i];
+        }
+    }
+    if (!board_path) return validate_usage(stderr);
+    char *data_dir = cli_data_dir(data_flag);
+    catalog *cat = catalog_open(data_dir);
+    free(data_dir);
+    if (!cat) {
+        fprintf(stderr, "weir validate: out of memory\n");
         return EXIT_USAGE;
     }
     board_errors errs;
-    plan *p = board_load_file(argv[1], catalog_builtin(), &errs);
-    if (!p) return report_invalid(&errs, argv[1]);
-    plan_free(p);
-    cli_print_json(json_pack("{s:b}", "valid", 1));
-    return EXIT_OK;
+    plan *p = board_load_file(board_path, cat, &errs);
+    int rc = EXIT_OK;
+    if (!p) {
+        rc = report_invalid(&errs, board_path);
+    } else {
+        plan_free(p);
+        cli_print_json(json_pack("{s:b}", "valid", 1));
+    }
+    catalog_close(cat);
+    sbx_shutdown();
+    return rc;
 }
 
 /* ---- catalog ---------------------------------------------------------------- */
 
 int cmd_catalog(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
-        printf("usage: weir catalog\n\nPrints every node type as a JSON array: type, friendly_name,\n"
+        printf("usage: weir catalog [--data-dir DIR]\n\nPrints every node type as a JSON array: type, friendly_name,\n"
                "category, description, pure, start and pins (name, direction, type,\n"
-               "value_type, default, repeated).\n");
+               "value_type, default, repeated). The nodes of the packages installed in the\n"
+               "data directory follow (type pkg:PACKAGE_ID/NODE_NAME), each with \"package\",\n"
+               "\"version\", \"capabilities\" (requested) and \"granted\"; a package whose file\n"
+               "changed since it was granted is left out, with a note on stderr.\n"
+               "  --data-dir DIR  (default $WEIR_DATA, else ~/.local/share/weir)\n");
         return EXIT_OK;
     }
-    if (argc != 1) {
-        fprintf(stderr, "usage: weir catalog\n");
+    const char *data_flag = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
+            data_flag = argv[++i];
+        } else {
+            fprintf(stderr, "usage: weir catalog [--data-dir DIR]\n");
+            return EXIT_USAGE;
+        }
+    }
+    char *data_dir = cli_data_dir(data_flag);
+    catalog *cat = catalog_open(data_dir);
+    if (!cat) {
+        free(data_dir);
+        fprintf(stderr, "weir catalog: out of memory\n");
         return EXIT_USAGE;
     }
-    cli_print_json(catalog_describe(catalog_builtin()));
+    char err[256];
+    json_t *installed = data_dir ? pkgstore_list(data_dir, err, sizeof err) : NULL;
+    size_t i;
+    json_t *pkg;
+    json_array_foreach(installed, i, pkg) {
+        const char *status = json_string_value(json_object_get(pkg, "status"));
+        const char *why = json_string_value(json_object_get(pkg, "message"));
+        if (status && strcmp(status, "changed") == 0)
+            fprintf(stderr, "weir catalog: package %s is left out: %s\n",
+                    json_string_value(json_object_get(pkg, "id")), why ? why : "changed");
+    }
+    json_decref(installed);
+    free(data_dir);
+    cli_print_json(catalog_describe(cat));
+    catalog_close(cat);
+    sbx_shutdown();
     return EXIT_OK;
 }
 
@@ -217,13 +282,22 @@ int cmd_run(int argc, char **argv) {
         rc = run_usage(stderr);
         goto out;
     }
-    board_errors errs;
-    plan *p = board_load_file(board_path, catalog_builtin(), &errs);
-    if (!p) {
-        rc = report_invalid(&errs, board_path);
+    char *data_dir = cli_data_dir(data_flag);
+    catalog *cat = catalog_open(data_dir);
+    if (!cat) {
+        free(data_dir);
+        fprintf(stderr, "weir run: out of memory\n");
         goto out;
     }
-    char *data_dir = cli_data_dir(data_flag);
+    board_errors errs;
+    plan *p = board_load_file(board_path, cat, &errs);
+    if (!p) {
+        rc = report_invalid(&errs, board_path);
+        free(data_dir);
+        catalog_close(cat);
+        sbx_shutdown();
+        goto out;
+    }
     req.plan = p;
     req.start_node = event;
     req.payload = payload;
@@ -254,6 +328,8 @@ int cmd_run(int argc, char **argv) {
     free(data_dir);
     plan_free(p);
     engine_shutdown();
+    catalog_close(cat);
+    sbx_shutdown();
 out:
     json_decref(payload);
     json_decref(vars);

@@ -1,4 +1,6 @@
-/* cmd_node.c — `weir node inspect` and `weir node exec` (node-abi.md §6). */
+/* cmd_node.c — `weir node inspect` and `weir node exec` (node-abi.md §6);
+ * `weir node install`, `list` and `remove` (docs/node-abi.md, "Installed
+ * packages"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "cli/cli.h"
 #include "sandbox/checks.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/store.h"
 
 /* Read a whole file (at most max bytes); malloc'd, NULL with a message. */
 static uint8_t *read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen) {
@@ -287,16 +290,219 @@ out:
     return rc;
 }
 
+/* ---- install / list / remove ------------------------------------------------ */
+
+static int install_usage(FILE *out) {
+    fprintf(out, "usage: weir node install FILE.wasm [--grant CAP,CAP...]... [--grant-all] [--data-dir DIR]\n");
+    return EXIT_USAGE;
+}
+
+static void print_store_error(const char *code, const char *msg) {
+    cli_print_json(json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+}
+
+static int cmd_install(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        install_usage(stdout);
+        printf("\nChecks a package and installs it into DATA/packages/PACKAGE_ID (package.wasm and\n"
+               "grants.json), replacing an installed package of the same id. CAP is http, storage,\n"
+               "variables, secrets, stream or wasi; --grant-all grants exactly what the manifest\n"
+               "requests; capabilities the manifest does not request are not recorded. A package\n"
+               "not granted everything it requests is installed with a warning, but its nodes fail\n"
+               "with capability_denied until it is installed again with the grants.\n"
+               "Prints {\"id\", \"version\", \"sha256\", \"requested\", \"granted\", \"installed_at\",\n"
+               "\"nodes\", \"status\", \"replaced\"}; a rejected package prints {\"error\": {\"code\",\n"
+               "\"message\"}} and exits 2.\n"
+               "  --data-dir DIR  (default $WEIR_DATA, else ~/.local/share/weir)\n"
+               "exit status: 0 installed, 2 rejected package, usage or file system error.\n");
+        return EXIT_OK;
+    }
+    const char *file = NULL, *data_flag = NULL;
+    unsigned granted = 0;
+    bool grant_all = false;
+    char err[768];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--grant-all") == 0) {
+            grant_all = true;
+        } else if (strcmp(a, "--grant") == 0 || strcmp(a, "--data-dir") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "weir node install: %s needs a value\n", a);
+                return install_usage(stderr);
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--data-dir") == 0) {
+                data_flag = v;
+                continue;
+            }
+            unsigned caps;
+            if (sbx_caps_parse(v, &caps, err, sizeof err) != 0) {
+                fprintf(stderr, "weir node install: --grant: %s\n", err);
+                return install_usage(stderr);
+            }
+            granted |= caps;
+        } else if (a[0] == '-' || file) {
+            fprintf(stderr, "weir node install: unexpected argument %s\n", a);
+            return install_usage(stderr);
+        } else {
+            file = a;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "weir node install: a FILE.wasm is needed\n");
+        return install_usage(stderr);
+    }
+    sbx_policy pol = sbx_policy_default();
+    size_t len = 0;
+    uint8_t *bytes = read_file(file, pol.module_bytes, &len, err, sizeof err);
+    if (!bytes) {
+        print_error(SBX_INVALID_MODULE, err);
+        return EXIT_USAGE;
+    }
+    char *data_dir = cli_data_dir(data_flag);
+    json_t *info = NULL;
+    unsigned missing = 0;
+    sbx_code code = SBX_OK;
+    int rc = data_dir ? pkgstore_install(data_dir, bytes, len, &pol, granted, grant_all, &info, &missing, &code, err,
+                                         sizeof err)
+                      : PKGSTORE_E_IO;
+    free(bytes);
+    if (!data_dir) snprintf(err, sizeof err, "out of memory");
+    int out = EXIT_USAGE;
+    if (rc == PKGSTORE_E_REJECTED) {
+        print_error(code, err);
+    } else if (rc != PKGSTORE_E_OK) {
+        fprintf(stderr, "weir node install: %s\n", err);
+        print_store_error("io_error", err);
+    } else {
+        const char *id = json_string_value(json_object_get(info, "id"));
+        unsigned requested = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(info, "requested"), i, v) {
+            unsigned bit;
+            if (sbx_caps_parse(json_string_value(v), &bit, NULL, 0) == 0) requested |= bit;
+        }
+        char names[128];
+        if (!grant_all && (granted & ~requested)) {
+            sbx_caps_format(granted & ~requested, names, sizeof names);
+            fprintf(stderr, "weir node install: note: %s does not request %s; not recorded\n", id, names);
+        }
+        if (missing) {
+            char all[128];
+            sbx_caps_format(missing, names, sizeof names);
+            sbx_caps_format(requested, all, sizeof all);
+            fprintf(stderr,
+                    "weir node install: warning: %s requests %s but %s %s not granted; its nodes fail with "
+                    "capability_denied until it is installed again with --grant %s (or --grant-all)\n",
+                    id, all, names, strchr(names, ',') ? "are" : "is", all);
+        }
+        cli_print_json(info);
+        out = EXIT_OK;
+    }
+    free(data_dir);
+    sbx_shutdown();
+    return out;
+}
+
+/* Options of list and remove: [ID] [--data-dir DIR]. */
+static int parse_store_args(int argc, char **argv, const char *cmd, bool want_id, const char **id,
+                            const char **data_flag) {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--data-dir") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "weir node %s: --data-dir needs a value\n", cmd);
+                return -1;
+            }
+            *data_flag = argv[++i];
+        } else if (want_id && !*id && a[0] != '-') {
+            *id = a;
+        } else {
+            fprintf(stderr, "weir node %s: unexpected argument %s\n", cmd, a);
+            return -1;
+        }
+    }
+    if (want_id && !*id) {
+        fprintf(stderr, "weir node %s: a PACKAGE_ID is needed\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv) {
+    static const char usage[] = "usage: weir node list [--data-dir DIR]\n";
+    if (cli_wants_help(argc, argv)) {
+        printf("%s\nPrints the installed packages as a JSON array, by id: {\"id\", \"version\", \"sha256\",\n"
+               "\"requested\", \"granted\", \"installed_at\", \"nodes\", \"status\"}. status is \"ok\",\n"
+               "\"missing_grants\" (not every requested capability is granted: its nodes fail with\n"
+               "capability_denied) or \"changed\" (package.wasm no longer has the SHA-256 it was granted\n"
+               "for, or a file is missing: its nodes are unknown to boards until it is installed again;\n"
+               "\"message\" says why).\n",
+               usage);
+        return EXIT_OK;
+    }
+    const char *id = NULL, *data_flag = NULL;
+    if (parse_store_args(argc, argv, "list", false, &id, &data_flag) != 0) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    char *data_dir = cli_data_dir(data_flag);
+    char err[512] = "out of memory";
+    json_t *list = data_dir ? pkgstore_list(data_dir, err, sizeof err) : NULL;
+    free(data_dir);
+    if (!list) {
+        fprintf(stderr, "weir node list: %s\n", err);
+        print_store_error("io_error", err);
+        return EXIT_USAGE;
+    }
+    cli_print_json(list);
+    return EXIT_OK;
+}
+
+static int cmd_remove(int argc, char **argv) {
+    static const char usage[] = "usage: weir node remove PACKAGE_ID [--data-dir DIR]\n";
+    if (cli_wants_help(argc, argv)) {
+        printf("%s\nRemoves an installed package (DATA/packages/PACKAGE_ID) and prints {\"removed\": id}.\n"
+               "The package's storage data (DATA/storage/APP/packages/PACKAGE_ID) is kept.\n"
+               "exit status: 0 removed, 2 not installed, usage or file system error.\n",
+               usage);
+        return EXIT_OK;
+    }
+    const char *id = NULL, *data_flag = NULL;
+    if (parse_store_args(argc, argv, "remove", true, &id, &data_flag) != 0) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    char *data_dir = cli_data_dir(data_flag);
+    char err[512] = "out of memory";
+    int rc = data_dir ? pkgstore_remove(data_dir, id, err, sizeof err) : PKGSTORE_E_IO;
+    free(data_dir);
+    if (rc != PKGSTORE_E_OK) {
+        fprintf(stderr, "weir node remove: %s\n", err);
+        print_store_error(rc == PKGSTORE_E_NOT_INSTALLED ? "not_installed" : "io_error", err);
+        return EXIT_USAGE;
+    }
+    cli_print_json(json_pack("{s:s}", "removed", id));
+    return EXIT_OK;
+}
+
 int cmd_node(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         FILE *out = argc < 2 ? stderr : stdout;
         fprintf(out, "usage: weir node inspect FILE.wasm\n"
                      "       weir node exec FILE.wasm --node NAME [--input JSON] [--grant CAPS|--grant-all] ...\n"
+                     "       weir node install FILE.wasm [--grant CAPS|--grant-all] [--data-dir DIR]\n"
+                     "       weir node list [--data-dir DIR]\n"
+                     "       weir node remove PACKAGE_ID [--data-dir DIR]\n"
                      "\n`weir node SUBCOMMAND --help` describes one.\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
+    if (strcmp(argv[1], "install") == 0) return cmd_install(argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
+    if (strcmp(argv[1], "remove") == 0) return cmd_remove(argc - 1, argv + 1);
     fprintf(stderr, "weir node: unknown subcommand \"%s\"\n", argv[1]);
     return EXIT_USAGE;
 }

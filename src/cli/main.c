@@ -16,8 +16,8 @@ typedef struct command {
 static const command commands[] = {
     {"validate", cmd_validate, "check a board against every rule; prints {\"valid\": …}"},
     {"run", cmd_run, "run a board once and print the result as JSON"},
-    {"catalog", cmd_catalog, "print every node type as JSON"},
-    {"node", cmd_node, "inspect and run WebAssembly node packages"},
+    {"catalog", cmd_catalog, "print every node type (built-in and installed) as JSON"},
+    {"node", cmd_node, "inspect, run, install, list and remove WebAssembly node packages"},
 };
 
 static void usage(FILE *out) {

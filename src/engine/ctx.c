@@ -540,3 +540,30 @@ char *ctx_storage_root(node_ctx *c, const char *scope_node) {
     if (!path) ctx_fail(c, "out of memory");
     return path;
 }
+
+char *ctx_package_storage_dir(node_ctx *c, const char *package_id) {
+    run *r = c->s->r;
+    if (!r->req.data_dir) {
+        ctx_fail(c, "storage is not available: no data directory");
+        return NULL;
+    }
+    strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, r->req.data_dir);
+    sb_puts(&sb, "/storage/");
+    int bad = append_component(&sb, ctx_app_id(c));
+    sb_puts(&sb, "/packages/");
+    bad |= append_component(&sb, package_id);
+    if (bad) {
+        sb_free(&sb);
+        ctx_fail(c, "the app or package id cannot name a storage directory");
+        return NULL;
+    }
+    char *path = sb_take(&sb);
+    if (!path) ctx_fail(c, "out of memory");
+    return path;
+}
+
+const node_def *ctx_def(node_ctx *c) { return c->n->def; }
+const char *ctx_run_id(node_ctx *c) { return c->s->r->id; }
+const char *ctx_app_id(node_ctx *c) { return c->s->r->req.app_id ? c->s->r->req.app_id : "local"; }
+const char *ctx_board_id(node_ctx *c) { return c->s->r->p->board_id ? c->s->r->p->board_id : ""; }
