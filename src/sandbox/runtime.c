@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "board/typecheck.h"
@@ -23,6 +24,10 @@
 #define EPOCH_TICK_MS 2             /* wall-clock resolution of the timeout check */
 #define POOL_TOTAL_INSTANCES 256    /* concurrent invocations the pooling allocator serves */
 #define POOL_KEEP_RESIDENT (1u << 20) /* bytes of a memory slot reset in place, not decommitted */
+#define POOL_MIN_INSTANCES 4        /* fewer slots than this: allocate on demand instead */
+/* Address space one pool slot reserves: Wasmtime's 4 GiB for a 32-bit memory
+ * (so bounds checks can be elided) plus guard regions, with room to spare. */
+#define POOL_SLOT_RESERVE ((size_t)4352 << 20)
 
 /* ---- the engine ------------------------------------------------------------- */
 
@@ -33,6 +38,7 @@ static struct {
     wasmtime_linker_t *linker_wasi;  /* weir imports + WASI */
     pthread_t ticker;
     bool ticker_started, stopping, ticker_sleeping;
+    uint32_t pool_slots;             /* 0: instances allocated on demand */
     int active;                      /* invocations running: the ticker sleeps at 0 */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -73,6 +79,22 @@ static void *ticker_main(void *arg) {
     return NULL;
 }
 
+/* How many pool slots the process can reserve address space for. Wasmtime
+ * aborts when its pool mapping fails (a container's RLIMIT_AS, valgrind), so
+ * the reservation is tried here first, halving until it fits; 0 means use
+ * on-demand allocation. */
+static uint32_t pool_slots(void) {
+    for (uint32_t n = POOL_TOTAL_INSTANCES; n >= POOL_MIN_INSTANCES; n /= 2) {
+        size_t bytes = (size_t)n * POOL_SLOT_RESERVE;
+        void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED) {
+            munmap(p, bytes);
+            return n;
+        }
+    }
+    return 0;
+}
+
 static void engine_init(void) {
     if (sodium_init() < 0) {
         snprintf(G.init_error, sizeof G.init_error, "libsodium could not start");
@@ -87,19 +109,23 @@ static void engine_init(void) {
     wasmtime_config_wasm_memory64_set(cfg, false);
     wasmtime_config_wasm_multi_memory_set(cfg, false);
     wasmtime_config_wasm_stack_switching_set(cfg, false);
-    wasmtime_pooling_allocation_config_t *pool = wasmtime_pooling_allocation_config_new();
-    wasmtime_pooling_allocation_config_total_core_instances_set(pool, POOL_TOTAL_INSTANCES);
-    wasmtime_pooling_allocation_config_total_memories_set(pool, POOL_TOTAL_INSTANCES);
-    wasmtime_pooling_allocation_config_total_tables_set(pool, POOL_TOTAL_INSTANCES);
-    wasmtime_pooling_allocation_config_max_memories_per_module_set(pool, 1);
-    wasmtime_pooling_allocation_config_max_tables_per_module_set(pool, 1);
-    wasmtime_pooling_allocation_config_max_memory_size_set(pool, SANDBOX_MAX_MEMORY_BYTES);
-    /* reuse slots warm: reset small memories with memset instead of returning
-     * pages to the kernel and faulting them in again on the next invocation */
-    wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(pool, POOL_KEEP_RESIDENT);
-    wasmtime_pooling_allocation_config_table_keep_resident_set(pool, POOL_KEEP_RESIDENT);
-    wasmtime_pooling_allocation_strategy_set(cfg, pool);
-    wasmtime_pooling_allocation_config_delete(pool);
+    uint32_t slots = pool_slots();
+    if (slots) {
+        wasmtime_pooling_allocation_config_t *pool = wasmtime_pooling_allocation_config_new();
+        wasmtime_pooling_allocation_config_total_core_instances_set(pool, slots);
+        wasmtime_pooling_allocation_config_total_memories_set(pool, slots);
+        wasmtime_pooling_allocation_config_total_tables_set(pool, slots);
+        wasmtime_pooling_allocation_config_max_memories_per_module_set(pool, 1);
+        wasmtime_pooling_allocation_config_max_tables_per_module_set(pool, 1);
+        wasmtime_pooling_allocation_config_max_memory_size_set(pool, SANDBOX_MAX_MEMORY_BYTES);
+        /* reuse slots warm: reset small memories with memset instead of
+         * returning pages to the kernel and faulting them in again */
+        wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(pool, POOL_KEEP_RESIDENT);
+        wasmtime_pooling_allocation_config_table_keep_resident_set(pool, POOL_KEEP_RESIDENT);
+        wasmtime_pooling_allocation_strategy_set(cfg, pool);
+        wasmtime_pooling_allocation_config_delete(pool);
+    }
+    G.pool_slots = slots;
     G.engine = wasm_engine_new_with_config(cfg);
     if (!G.engine) {
         snprintf(G.init_error, sizeof G.init_error, "the Wasmtime engine could not be created");

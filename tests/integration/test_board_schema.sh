@@ -156,12 +156,16 @@ verdict() { awk -F'\t' -v k="$1" '$1 == k { print $2; found = 1 } END { if (!fou
 v=$(verdict schema)
 if [ "$v" = ok ]; then ok "schema is valid draft 2020-12"; else bad "schema is not a valid schema: $v"; fi
 
-# 2. Every example passes the schema, and `weir validate` agrees.
+# 2. Every example passes the schema, and `weir validate` agrees (with the
+#    SDK's text package installed, for the example that uses it).
+PKGDATA="$TMP/data"
+"$WEIR" node install "$3/packages/text.wasm" --data-dir "$PKGDATA" >/dev/null 2>&1 ||
+  bad "could not install build/packages/text.wasm for the package example"
 for b in "$EX"/*.board.json; do
   name=$(basename "$b" .board.json)
   v=$(verdict "$b")
   if [ "$v" = ok ]; then ok "schema accepts $name"; else bad "schema refuses example $name: $v"; fi
-  out=$("$WEIR" validate "$b" 2>"$TMP/err"); rc=$?
+  out=$("$WEIR" validate "$b" --data-dir "$PKGDATA" 2>"$TMP/err"); rc=$?
   if [ $rc -eq 0 ] && [ "$(echo "$out" | tr -d ' \n')" = '{"valid":true}' ]; then
     ok "weir validate accepts $name"
   else
