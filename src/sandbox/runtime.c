@@ -39,13 +39,16 @@ static struct {
     pthread_t ticker;
     bool ticker_started, stopping, ticker_sleeping;
     uint32_t pool_slots;             /* 0: instances allocated on demand */
+    uint32_t slots_used;             /* invocations holding a pool slot */
+    pthread_cond_t slot_cv;          /* a slot was given back */
     int active;                      /* invocations running: the ticker sleeps at 0 */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     char init_error[256];
     /* compiled modules by SHA-256 */
     sbx_package *packages;
-} G = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} G = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+       .slot_cv = PTHREAD_COND_INITIALIZER};
 
 uint64_t sbx_now_ns(void) {
     struct timespec ts;
@@ -174,6 +177,37 @@ void sbx_shutdown(void) {
     if (G.engine) wasm_engine_delete(G.engine);
     G.linker = G.linker_wasi = NULL;
     G.engine = NULL;
+}
+
+/* A pool slot for one invocation: when all are taken, wait for one until the
+ * invocation's deadline (-1 then) rather than fail at instantiation. */
+static int slot_acquire(uint64_t deadline_ns) {
+    if (!G.pool_slots) return 0;
+    pthread_mutex_lock(&G.mu);
+    while (G.slots_used >= G.pool_slots) {
+        uint64_t now = sbx_now_ns();
+        if (now >= deadline_ns) {
+            pthread_mutex_unlock(&G.mu);
+            return -1;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts); /* the condition variable's clock */
+        uint64_t wake = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + (deadline_ns - now);
+        ts.tv_sec = (time_t)(wake / 1000000000ull);
+        ts.tv_nsec = (long)(wake % 1000000000ull);
+        pthread_cond_timedwait(&G.slot_cv, &G.mu, &ts);
+    }
+    G.slots_used++;
+    pthread_mutex_unlock(&G.mu);
+    return 0;
+}
+
+static void slot_release(void) {
+    if (!G.pool_slots) return;
+    pthread_mutex_lock(&G.mu);
+    G.slots_used--;
+    pthread_cond_signal(&G.slot_cv);
+    pthread_mutex_unlock(&G.mu);
 }
 
 /* ---- packages ------------------------------------------------------------------ */
@@ -396,6 +430,7 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
     sbx_call c = {.pkg = p, .env = env, .forced = SBX_OK, .res = res};
     sbx_code code = SBX_OK;
     wasmtime_store_t *store = NULL;
+    bool has_slot = false;
     json_t *input = NULL;
     char *input_text = NULL;
     if (node_index >= m->nnodes) {
@@ -437,6 +472,13 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
         goto done;
     }
 
+    if (slot_acquire(c.deadline_ns) != 0) {
+        code = SBX_TIMEOUT;
+        snprintf(err, sizeof err, "no free sandbox instance slot (%u in use) within the %llu ms limit", G.pool_slots,
+                 (unsigned long long)c.timeout_ms);
+        goto done;
+    }
+    has_slot = true;
     store = wasmtime_store_new(G.engine, &c, NULL);
     wasmtime_context_t *ctx = wasmtime_store_context(store);
     c.ctx = ctx;
@@ -543,6 +585,7 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
 
 done:
     if (store) wasmtime_store_delete(store);
+    if (has_slot) slot_release();
     sbx_call_release(&c);
     json_decref(input);
     free(input_text);
