@@ -10,7 +10,6 @@
 #include "sandbox/sandbox.h"
 
 #define SANDBOX_MAX_TABLE_ELEMENTS 100000   /* one table per module, this many entries */
-#define SANDBOX_MEMORY_NEAR_LIMIT (64u * 1024) /* a failed node this close to its memory limit hit it */
 #define SANDBOX_MAX_BUFFERS 256              /* host buffers a guest may hold at once */
 
 struct sbx_package {
@@ -52,6 +51,13 @@ typedef struct sbx_call {
     sbx_buffer *buffers;         /* handle = index + 1; grown on demand */
     int nbuffers;
 } sbx_call;
+
+/* deps/wasmtime/src/lib.rs: a store limiter that remembers a refused memory
+ * growth (the C API's own refuses silently). */
+typedef struct WeirLimiter weir_limiter;
+weir_limiter *weir_store_limiter(wasmtime_store_t *store, size_t memory_bytes, size_t table_elements);
+bool weir_limiter_refused(const weir_limiter *lim);
+void weir_limiter_free(weir_limiter *lim);
 
 uint64_t sbx_now_ns(void);
 /* True once the invocation's wall clock ran out or its run was stopped. */

@@ -431,6 +431,7 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
     sbx_code code = SBX_OK;
     wasmtime_store_t *store = NULL;
     bool has_slot = false;
+    weir_limiter *limiter = NULL;
     json_t *input = NULL;
     char *input_text = NULL;
     if (node_index >= m->nnodes) {
@@ -482,7 +483,7 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
     store = wasmtime_store_new(G.engine, &c, NULL);
     wasmtime_context_t *ctx = wasmtime_store_context(store);
     c.ctx = ctx;
-    wasmtime_store_limiter(store, (int64_t)mem, SANDBOX_MAX_TABLE_ELEMENTS, 1, 1, 1);
+    limiter = weir_store_limiter(store, (size_t)mem, SANDBOX_MAX_TABLE_ELEMENTS);
     wasmtime_context_set_fuel(ctx, fuel);
     wasmtime_context_set_epoch_deadline(ctx, 1);
     wasmtime_store_epoch_deadline_callback(store, on_epoch, &c, NULL);
@@ -562,13 +563,8 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
             code = c.forced;
             snprintf(err, sizeof err, "%s", c.forced_msg ? c.forced_msg : sbx_code_name(code));
         }
-        /* memory growth refused, then the node failed: memory_limit. The C API
-         * does not report refused growth, so a failure with memory within
-         * max(64 KiB, 1/8 of the limit) of the limit counts as one (see
-         * docs/node-abi.md, "Memory"). */
-        uint64_t near = mem / 8 > SANDBOX_MEMORY_NEAR_LIMIT ? mem / 8 : SANDBOX_MEMORY_NEAR_LIMIT;
-        if ((code == SBX_NODE_FAILED || code == SBX_TRAP) && c.has_memory &&
-            wasmtime_memory_data_size(ctx, &c.memory) + near > mem) {
+        /* memory growth refused, then the node failed: memory_limit */
+        if ((code == SBX_NODE_FAILED || code == SBX_TRAP) && weir_limiter_refused(limiter)) {
             snprintf(err, sizeof err, "the node needed more than its %llu MiB of memory",
                      (unsigned long long)(mem >> 20));
             code = SBX_MEMORY_LIMIT;
@@ -585,6 +581,7 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
 
 done:
     if (store) wasmtime_store_delete(store);
+    weir_limiter_free(limiter); /* after the store: it calls the limiter until deleted */
     if (has_slot) slot_release();
     sbx_call_release(&c);
     json_decref(input);

@@ -1,0 +1,10 @@
+;; one growth far past the limit from a small memory is refused; the node then traps: memory_limit
+;; manifest: {"abi": 1, "package": {"id": "sec.case", "version": "1.0.0"}, "nodes": [{"name": "n", "pins": [{"name": "exec_in", "direction": "in", "type": "execution"}, {"name": "exec_out", "direction": "out", "type": "execution"}, {"name": "out", "direction": "out", "type": "string"}]}]}
+;; policy: {"memory_mb": 16}
+;; expect: memory_limit
+(module
+  (memory (export "memory") 1)
+  (func (export "weir_alloc") (param i32) (result i32) (i32.const 8192))
+  (func (export "weir_run") (param i32 i32 i32) (result i32)
+    (if (i32.eq (memory.grow (i32.const 2000)) (i32.const -1)) (then unreachable))
+    (i32.const 0)))
