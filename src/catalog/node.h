@@ -130,6 +130,11 @@ void ctx_log(node_ctx *c, int level, value message);
 /* Variables: the one named by the node's var_ref literal (resolved at compile). */
 int ctx_var_get(node_ctx *c, value *out);     /* a new reference; release it */
 int ctx_var_set(node_ctx *c, value v);
+/* All variables that are not secret, as a new object id → value (package
+ * nodes); and setting one by id, checked against its type (secret or
+ * unknown ids fail the node). */
+json_t *ctx_variables_json(node_ctx *c);
+int ctx_variable_set_by_id(node_ctx *c, const char *id, json_t *j);
 /* Set the run's result (retained; secret values stay secret). */
 void ctx_set_result(node_ctx *c, value v);
 /* The start event's payload (borrowed; JSON object, never NULL). */

@@ -120,11 +120,14 @@ static int pkg_node_run(node_ctx *c) {
     }
     json_t *context = json_pack("{s:s, s:s, s:s, s:s}", "run_id", ctx_run_id(c), "app_id", ctx_app_id(c),
                                 "board_id", ctx_board_id(c), "node_id", ctx_node_id(c));
+    /* the run's variables, secrets left out; written back after the call */
+    json_t *vars = (m->caps & SBX_CAP_VARIABLES) ? ctx_variables_json(c) : NULL;
+    json_t *before = vars ? json_deep_copy(vars) : NULL;
     sbx_env env = {
         .granted = e->rec.granted,
         .policy = sbx_policy_default(),
         .storage_dir = storage,
-        .variables = NULL, /* not offered from boards yet: var_get -21, var_set -10 */
+        .variables = vars,
         .secrets = NULL,   /* not offered from boards yet: secret_get -21 */
         .context = context,
         .should_abort = should_abort,
@@ -149,7 +152,11 @@ static int pkg_node_run(node_ctx *c) {
     int rc = NODE_OK;
     if (res.code == SBX_OK) {
         const char *key;
-        json_object_foreach(res.outputs, key, item) {
+        json_object_foreach(vars, key, item) {
+            if (json_equal(item, json_object_get(before, key))) continue;
+            if ((rc = ctx_variable_set_by_id(c, key, item)) != 0) break;
+        }
+        if (rc == NODE_OK) json_object_foreach(res.outputs, key, item) {
             int pin = pin_index(def, key, false);
             if (pin >= 0 && (rc = ctx_set_json(c, pin, json_incref(item))) != 0) break;
         }
@@ -163,6 +170,8 @@ static int pkg_node_run(node_ctx *c) {
         rc = ctx_fail(c, "%s: %s", sbx_code_name(res.code), res.message ? res.message : sbx_code_name(res.code));
     }
     sbx_result_free(&res);
+    json_decref(vars);
+    json_decref(before);
     return rc;
 }
 

@@ -415,10 +415,10 @@ int ctx_var_get(node_ctx *c, value *out) {
     return 0;
 }
 
-int ctx_var_set(node_ctx *c, value v) {
+/* Set variable vi to v, checked against its type. */
+static int var_set_index(node_ctx *c, int32_t vi, value v) {
     run *r = c->s->r;
-    if (c->n->var < 0) return ctx_fail(c, "no variable");
-    const plan_var *pv = &r->p->vars[c->n->var];
+    const plan_var *pv = &r->p->vars[vi];
     if (pv->type == PT_FLOAT && pv->shape == VS_NORMAL && v.kind == V_INT) v = value_float((double)v.u.i);
     json_t *j = value_to_json(v);
     const char *why = "out of memory";
@@ -430,9 +430,38 @@ int ctx_var_set(node_ctx *c, value v) {
         redact_collect(r, v);
     }
     pthread_mutex_lock(&r->mu);
-    value_assign(&r->vars[c->n->var], v);
+    value_assign(&r->vars[vi], v);
     pthread_mutex_unlock(&r->mu);
     return 0;
+}
+
+int ctx_var_set(node_ctx *c, value v) {
+    if (c->n->var < 0) return ctx_fail(c, "no variable");
+    return var_set_index(c, c->n->var, v);
+}
+
+json_t *ctx_variables_json(node_ctx *c) {
+    run *r = c->s->r;
+    json_t *o = json_object();
+    if (!o) return NULL;
+    pthread_mutex_lock(&r->mu);
+    for (uint32_t i = 0; i < r->p->nvars; i++) {
+        if (r->p->vars[i].secret || r->vars[i].secret) continue; /* secrets are never handed out */
+        json_t *j = value_to_json(r->vars[i]);
+        if (j) json_object_set_new(o, r->p->vars[i].id, j);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return o;
+}
+
+int ctx_variable_set_by_id(node_ctx *c, const char *id, json_t *j) {
+    run *r = c->s->r;
+    int32_t vi = plan_find_var(r->p, id);
+    if (vi < 0 || r->p->vars[vi].secret) return ctx_fail(c, "no variable \"%s\" to set", id);
+    value v = value_from_json(j);
+    int rc = var_set_index(c, vi, v);
+    value_release(v);
+    return rc;
 }
 
 /* ---- time ------------------------------------------------------------------ */

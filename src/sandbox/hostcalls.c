@@ -548,6 +548,9 @@ static wasm_trap_t *h_var_set(void *env, wasmtime_caller_t *caller, const wasmti
     json_t *v = name ? json_loadb((const char *)js, (uint32_t)a[3].of.i32, JSON_DECODE_ANY, &je) : NULL;
     if (!name) {
         ret_i32(r, ABI_DENIED); /* not a name a variable can have */
+    } else if (!json_object_get(c->env->variables, name)) {
+        json_decref(v);
+        ret_i32(r, ABI_NOT_FOUND); /* variables are declared, not made by nodes */
     } else if (!v) {
         ret_i32(r, ABI_BAD_RANGE);
     } else {

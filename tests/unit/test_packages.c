@@ -594,6 +594,68 @@ static void test_catalog_describe(void **state) {
     free(dir);
 }
 
+/* acme.vars: node 0 "bump" sets variable count to 41, and checks that the
+ * secret variable token cannot be read (-21) nor overwritten (-21); node 1
+ * "bad" sets count to a string (wrong type: the node fails). */
+static const char VARS_WAT[] =
+    "(module\n"
+    "  (import \"weir\" \"var_get\" (func $get (param i32 i32) (result i32)))\n"
+    "  (import \"weir\" \"var_set\" (func $set (param i32 i32 i32 i32) (result i32)))\n"
+    "  (import \"weir\" \"activate\" (func $act (param i32 i32) (result i32)))\n"
+    "  (memory (export \"memory\") 1)\n"
+    "  (data (i32.const 0) \"count\") (data (i32.const 16) \"41\") (data (i32.const 32) \"token\")\n"
+    "  (data (i32.const 64) \"exec_out\")\n"
+    "  (data (i32.const 48) \"\\\"x\\\"\")\n"
+    "  (func (export \"weir_alloc\") (param i32) (result i32) (i32.const 1024))\n"
+    "  (func (export \"weir_run\") (param $node i32) (param i32 i32) (result i32)\n"
+    "    (if (i32.eq (local.get $node) (i32.const 1))\n"
+    "      (then (drop (call $set (i32.const 0) (i32.const 5) (i32.const 48) (i32.const 3))) (return (i32.const 0))))\n"
+    "    (if (i32.ne (call $get (i32.const 32) (i32.const 5)) (i32.const -21)) (then unreachable))\n"
+    "    (if (i32.ne (call $set (i32.const 32) (i32.const 5) (i32.const 16) (i32.const 2)) (i32.const -21))\n"
+    "      (then unreachable))\n"
+    "    (if (i32.le_s (call $get (i32.const 0) (i32.const 5)) (i32.const 0)) (then unreachable))\n"
+    "    (if (i32.ne (call $set (i32.const 0) (i32.const 5) (i32.const 16) (i32.const 2)) (i32.const 0)) (then unreachable))\n"
+    "    (call $act (i32.const 64) (i32.const 8))))\n";
+
+static const char VARS_MANIFEST[] =
+    "{\"abi\": 1, \"package\": {\"id\": \"acme.vars\", \"version\": \"1.0.0\"},"
+    " \"capabilities\": {\"variables\": [\"read\", \"write\"]},"
+    " \"nodes\": [{\"name\": \"bump\", \"pins\": [{\"name\": \"exec_in\", \"direction\": \"in\", \"type\": \"execution\"},"
+    " {\"name\": \"exec_out\", \"direction\": \"out\", \"type\": \"execution\"}]},"
+    " {\"name\": \"bad\", \"pins\": [{\"name\": \"exec_in\", \"direction\": \"in\", \"type\": \"execution\"},"
+    " {\"name\": \"exec_out\", \"direction\": \"out\", \"type\": \"execution\"}]}]}";
+
+/* Package nodes in boards see the run's variables (never secret ones) and
+ * their writes come back checked against the variable's type. */
+static void test_package_variables(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    json_t *info = install(dir, VARS_WAT, VARS_MANIFEST, 0, true, NULL);
+    json_decref(info);
+    const char *fmt =
+        "{\"format\": \"weir-board/1\", \"id\": \"vars\", \"variables\": ["
+        "{\"id\": \"count\", \"type\": \"integer\", \"default\": 1},"
+        "{\"id\": \"token\", \"type\": \"string\", \"default\": \"s3cret-token\", \"secret\": true}],"
+        "\"nodes\": [{\"id\": \"s\", \"type\": \"events_simple\"}, {\"id\": \"p\", \"type\": \"pkg:acme.vars/%s\"},"
+        "{\"id\": \"g\", \"type\": \"variable_get\", \"inputs\": {\"var_ref\": \"count\"}},"
+        "{\"id\": \"r\", \"type\": \"return_result\"}],"
+        "\"connections\": [{\"from\": \"s.exec_out\", \"to\": \"p.exec_in\"}, {\"from\": \"p.exec_out\", \"to\": \"r.exec_in\"},"
+        "{\"from\": \"g.value_ref\", \"to\": \"r.result\"}]}";
+    char board[2048];
+    snprintf(board, sizeof board, fmt, "bump");
+    json_t *rep = run_board(dir, board);
+    expect_status(rep, "completed");
+    assert_int_equal(json_integer_value(tu_result(rep)), 41);
+    json_decref(rep);
+    snprintf(board, sizeof board, fmt, "bad");
+    rep = run_board(dir, board);
+    expect_status(rep, "failed");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(rep, "error"), "message")), "count"));
+    json_decref(rep);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static int teardown(void **state) {
     (void)state;
     engine_shutdown();
@@ -611,6 +673,7 @@ int main(void) {
         cmocka_unit_test(test_missing_grants_capability_denied),
         cmocka_unit_test(test_unknown_package_types),
         cmocka_unit_test(test_catalog_describe),
+        cmocka_unit_test(test_package_variables),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
