@@ -9,7 +9,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 crate="$top/deps/wasmtime"
 key=$(cat "$crate/Cargo.toml" "$crate/Cargo.lock" "$crate/build.rs" "$crate/src/lib.rs" | sha256sum | cut -c1-16)
-root="${WEIR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir}"
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+root="${WEIR_CACHE_DIR:-${XDG_CACHE_HOME:-$home/.cache}/weir}"
 out="$root/wasmtime-$key"
 if [ -f "$out/lib/libweir_wasmtime.a" ] && [ -f "$out/include/wasmtime.h" ]; then
   echo "$out"; exit 0
