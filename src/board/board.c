@@ -16,6 +16,7 @@
 
 #include "base/limits.h"
 #include "base/strbuf.h"
+#include "base/textfmt.h"
 #include "board/typecheck.h"
 
 /* ---- errors --------------------------------------------------------------- */
@@ -26,8 +27,7 @@
 static char *clipped(const char *s) {
     size_t len = strlen(s);
     if (len <= ERROR_TEXT_MAX) return strdup(s);
-    size_t cut = ERROR_TEXT_MAX;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* keep UTF-8 whole */
+    size_t cut = utf8_cut(s, len, ERROR_TEXT_MAX);
     char *out = malloc(cut + 4);
     if (!out) return NULL;
     memcpy(out, s, cut);

@@ -68,6 +68,13 @@ static void ret_i32(wasmtime_val_t *results, int32_t v) {
     results[0].of.i32 = v;
 }
 
+/* Answer the guest with v and leave the host call. */
+#define REPLY(v)                                                                  \
+    do {                                                                          \
+        ret_i32(r, (v));                                                          \
+        return NULL;                                                              \
+    } while (0)
+
 /* End the invocation: the host stops the guest with a trap and the call's
  * recorded code decides the result. */
 static wasm_trap_t *stop(sbx_call *c, sbx_code code, const char *msg) {
@@ -173,10 +180,8 @@ static wasm_trap_t *h_set_output(void *env, wasmtime_caller_t *caller, const was
     ENTER(c);
     const uint8_t *name = guest(caller, a[0].of.i32, a[1].of.i32);
     const uint8_t *js = guest(caller, a[2].of.i32, a[3].of.i32);
-    if (!name || !js) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!name || !js)
+        REPLY(ABI_BAD_RANGE);
     size_t nlen = (uint32_t)a[1].of.i32, jlen = (uint32_t)a[3].of.i32;
     const sbx_pin *pin = pin_named(c->node, name, nlen);
     if (!pin || pin->dir != DIR_OUT || pin->type == PT_EXECUTION) {
@@ -218,15 +223,11 @@ static wasm_trap_t *h_activate(void *env, wasmtime_caller_t *caller, const wasmt
     sbx_call *c = call_of(caller);
     ENTER(c);
     const uint8_t *name = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!name) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!name)
+        REPLY(ABI_BAD_RANGE);
     const sbx_pin *pin = pin_named(c->node, name, (uint32_t)a[1].of.i32);
-    if (!pin || pin->dir != DIR_OUT || pin->type != PT_EXECUTION) {
-        ret_i32(r, ABI_UNKNOWN_PIN);
-        return NULL;
-    }
+    if (!pin || pin->dir != DIR_OUT || pin->type != PT_EXECUTION)
+        REPLY(ABI_UNKNOWN_PIN);
     size_t i;
     json_t *e;
     json_array_foreach(c->res->activated, i, e) {
@@ -266,10 +267,8 @@ static wasm_trap_t *h_buf_read(void *env, wasmtime_caller_t *caller, const wasmt
     ENTER(c);
     sbx_buffer *b = buffer_of(c, a[0].of.i32);
     uint8_t *dst = guest(caller, a[1].of.i32, a[2].of.i32);
-    if (!b || !dst) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!b || !dst)
+        REPLY(ABI_BAD_RANGE);
     size_t n = (uint32_t)a[2].of.i32 < b->len ? (uint32_t)a[2].of.i32 : b->len;
     memcpy(dst, b->data, n);
     ret_i32(r, (int32_t)n);
@@ -304,10 +303,8 @@ static wasm_trap_t *h_random_fill(void *env, wasmtime_caller_t *caller, const wa
     sbx_call *c = call_of(caller);
     ENTER(c);
     uint8_t *dst = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!dst) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!dst)
+        REPLY(ABI_BAD_RANGE);
     randombytes_buf(dst, (uint32_t)a[1].of.i32);
     ret_i32(r, ABI_OK);
     return NULL;
@@ -346,15 +343,11 @@ static wasm_trap_t *h_http_request(void *env, wasmtime_caller_t *caller, const w
                                    wasmtime_val_t *r, size_t nr) {
     sbx_call *c = call_of(caller);
     ENTER(c);
-    if (!allowed(c, SBX_CAP_HTTP, 0)) {
-        ret_i32(r, ABI_DENIED);
-        return NULL;
-    }
+    if (!allowed(c, SBX_CAP_HTTP, 0))
+        REPLY(ABI_DENIED);
     const uint8_t *p = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!p) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!p)
+        REPLY(ABI_BAD_RANGE);
     json_error_t je;
     json_t *req = json_loadb((const char *)p, (uint32_t)a[1].of.i32, JSON_REJECT_DUPLICATES, &je);
     const char *method = json_string_value(json_object_get(req, "method"));
@@ -440,10 +433,8 @@ static wasm_trap_t *h_storage_read(void *env, wasmtime_caller_t *caller, const w
     ENTER(c);
     const char *root = storage_root(c, SBX_STORAGE_READ);
     const uint8_t *p = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!root || !p) {
-        ret_i32(r, !root ? ABI_DENIED : ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!root || !p)
+        REPLY(!root ? ABI_DENIED : ABI_BAD_RANGE);
     char *data = NULL;
     size_t len = 0;
     int rc = sfs_read(root, (const char *)p, (uint32_t)a[1].of.i32, c->env->policy.storage_file_bytes, &data, &len);
@@ -458,10 +449,8 @@ static wasm_trap_t *h_storage_write(void *env, wasmtime_caller_t *caller, const 
     const char *root = storage_root(c, SBX_STORAGE_WRITE);
     const uint8_t *p = guest(caller, a[0].of.i32, a[1].of.i32);
     const uint8_t *d = guest(caller, a[2].of.i32, a[3].of.i32);
-    if (!root || !p || !d) {
-        ret_i32(r, !root ? ABI_DENIED : ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!root || !p || !d)
+        REPLY(!root ? ABI_DENIED : ABI_BAD_RANGE);
     int rc = sfs_write(root, (const char *)p, (uint32_t)a[1].of.i32, d, (uint32_t)a[3].of.i32,
                        c->env->policy.storage_file_bytes);
     ret_i32(r, sfs_abi_code(rc));
@@ -474,10 +463,8 @@ static wasm_trap_t *h_storage_list(void *env, wasmtime_caller_t *caller, const w
     ENTER(c);
     const char *root = storage_root(c, SBX_STORAGE_LIST);
     const uint8_t *p = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!root || !p) {
-        ret_i32(r, !root ? ABI_DENIED : ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!root || !p)
+        REPLY(!root ? ABI_DENIED : ABI_BAD_RANGE);
     json_t *names = NULL;
     int rc = sfs_list(root, (const char *)p, (uint32_t)a[1].of.i32, &names);
     ret_i32(r, rc == SFS_OK ? json_buffer(c, names) : sfs_abi_code(rc));
@@ -490,10 +477,8 @@ static wasm_trap_t *h_storage_delete(void *env, wasmtime_caller_t *caller, const
     ENTER(c);
     const char *root = storage_root(c, SBX_STORAGE_DELETE);
     const uint8_t *p = guest(caller, a[0].of.i32, a[1].of.i32);
-    if (!root || !p) {
-        ret_i32(r, !root ? ABI_DENIED : ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!root || !p)
+        REPLY(!root ? ABI_DENIED : ABI_BAD_RANGE);
     ret_i32(r, sfs_abi_code(sfs_delete(root, (const char *)p, (uint32_t)a[1].of.i32)));
     return NULL;
 }
@@ -514,15 +499,11 @@ static wasm_trap_t *h_var_get(void *env, wasmtime_caller_t *caller, const wasmti
                               wasmtime_val_t *r, size_t nr) {
     sbx_call *c = call_of(caller);
     ENTER(c);
-    if (!allowed(c, SBX_CAP_VARIABLES, SBX_VARIABLES_READ)) {
-        ret_i32(r, ABI_DENIED);
-        return NULL;
-    }
+    if (!allowed(c, SBX_CAP_VARIABLES, SBX_VARIABLES_READ))
+        REPLY(ABI_DENIED);
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
-    if (name == NAME_BAD_RANGE) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (name == NAME_BAD_RANGE)
+        REPLY(ABI_BAD_RANGE);
     json_t *v = name ? json_object_get(c->env->variables, name) : NULL;
     ret_i32(r, !v ? ABI_NOT_FOUND : json_buffer(c, json_incref(v)));
     free(name);
@@ -533,10 +514,8 @@ static wasm_trap_t *h_var_set(void *env, wasmtime_caller_t *caller, const wasmti
                               wasmtime_val_t *r, size_t nr) {
     sbx_call *c = call_of(caller);
     ENTER(c);
-    if (!allowed(c, SBX_CAP_VARIABLES, SBX_VARIABLES_WRITE) || !c->env->variables) {
-        ret_i32(r, ABI_DENIED);
-        return NULL;
-    }
+    if (!allowed(c, SBX_CAP_VARIABLES, SBX_VARIABLES_WRITE) || !c->env->variables)
+        REPLY(ABI_DENIED);
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
     const uint8_t *js = guest(caller, a[2].of.i32, a[3].of.i32);
     if (name == NAME_BAD_RANGE || !js) {
@@ -566,10 +545,8 @@ static wasm_trap_t *h_secret_get(void *env, wasmtime_caller_t *caller, const was
     sbx_call *c = call_of(caller);
     ENTER(c);
     char *name = name_arg(caller, a[0].of.i32, a[1].of.i32);
-    if (name == NAME_BAD_RANGE) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (name == NAME_BAD_RANGE)
+        REPLY(ABI_BAD_RANGE);
     if (!name || !allowed(c, SBX_CAP_SECRETS, 0) || !sbx_manifest_secret_allowed(c->pkg->manifest, name)) {
         ret_i32(r, ABI_DENIED);
     } else {
@@ -585,17 +562,13 @@ static wasm_trap_t *h_emit(void *env, wasmtime_caller_t *caller, const wasmtime_
                            wasmtime_val_t *r, size_t nr) {
     sbx_call *c = call_of(caller);
     ENTER(c);
-    if (!allowed(c, SBX_CAP_STREAM, 0)) {
-        ret_i32(r, ABI_DENIED);
-        return NULL;
-    }
+    if (!allowed(c, SBX_CAP_STREAM, 0))
+        REPLY(ABI_DENIED);
     const uint8_t *js = guest(caller, a[0].of.i32, a[1].of.i32);
     json_error_t je;
     json_t *v = js ? json_loadb((const char *)js, (uint32_t)a[1].of.i32, JSON_DECODE_ANY, &je) : NULL;
-    if (!v) {
-        ret_i32(r, ABI_BAD_RANGE);
-        return NULL;
-    }
+    if (!v)
+        REPLY(ABI_BAD_RANGE);
     if (c->output_bytes + (uint32_t)a[1].of.i32 > c->env->policy.output_bytes) {
         json_decref(v);
         ret_i32(r, ABI_TOO_LARGE);

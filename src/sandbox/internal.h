@@ -40,7 +40,7 @@ typedef struct sbx_call {
     wasmtime_context_t *ctx;
     wasmtime_memory_t memory;
     bool has_memory;
-    uint64_t deadline_ns, timeout_ms, memory_limit;
+    uint64_t deadline_ns, timeout_ms;
     bool expired;
     sbx_code forced;             /* a reason the host recorded, first wins */
     char *forced_msg;

@@ -450,7 +450,6 @@ sbx_code sbx_invoke(sbx_package *p, size_t node_index, json_t *inputs, const sbx
     if (m->requested.fuel && m->requested.fuel < fuel) fuel = m->requested.fuel;
     if (m->requested.memory_mb && (m->requested.memory_mb << 20) < mem) mem = m->requested.memory_mb << 20;
     if (mem > SANDBOX_MAX_MEMORY_BYTES) mem = SANDBOX_MAX_MEMORY_BYTES;
-    c.memory_limit = mem;
     c.deadline_ns = t0 + c.timeout_ms * 1000000ull;
 
     if (p->memory_min_bytes > mem) {

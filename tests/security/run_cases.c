@@ -81,7 +81,6 @@ static void run_case(const char *dir, const char *file) {
     char *input = header(text, "input"), *policy = header(text, "policy"), *expect = header(text, "expect");
     char *expect_output = header(text, "expect-output"), *expect_log = header(text, "expect-log");
     char *expect_msg = header(text, "expect-message"), *storage = header(text, "storage");
-    char *raw_manifest = header(text, "raw-manifest");
     wasm_byte_vec_t wasm = {0};
     sbx_package *pkg = NULL;
     char *tmpdir = NULL;
@@ -107,7 +106,6 @@ static void run_case(const char *dir, const char *file) {
         bytes = malloc(wasm.size);
         memcpy(bytes, wasm.data, wasm.size);
     }
-    (void)raw_manifest;
     sbx_policy pol = sbx_policy_default();
     json_error_t je;
     json_t *pj = policy ? json_loads(policy, 0, &je) : NULL;
@@ -216,7 +214,6 @@ out:
     free(expect_log);
     free(expect_msg);
     free(storage);
-    free(raw_manifest);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }

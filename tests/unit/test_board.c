@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "board/board.h"
 #include "testutil.h"
 
@@ -254,6 +255,37 @@ static void test_error_limit(void **state) {
     free(b);
 }
 
+/* A string_format with `extra` placeholders: the node has 2 + extra pins. */
+static char *format_board(size_t extra) {
+    char *b = malloc(extra * 16 + 512);
+    size_t len = (size_t)sprintf(b, HEAD "\"nodes\": [" START ", {\"id\": \"f\", \"type\": \"string_format\", "
+                                        "\"inputs\": {\"format_string\": \"");
+    for (size_t i = 0; i < extra; i++) len += (size_t)sprintf(b + len, "{p%zu}", i);
+    strcpy(b + len, "\"}}]}");
+    return b;
+}
+
+static void test_node_pin_limit(void **state) {
+    (void)state;
+    char *b = format_board(BOARD_MAX_NODE_PINS - 2); /* exactly at the limit */
+    expect_valid(b);
+    free(b);
+    b = format_board(BOARD_MAX_NODE_PINS - 1);
+    expect_error(b, "limit_exceeded", "f", NULL);
+    free(b);
+}
+
+static void test_node_count_limit(void **state) {
+    (void)state;
+    size_t n = BOARD_MAX_NODES; /* the start node makes it one more */
+    char *b = malloc(n * 48 + 256);
+    size_t len = (size_t)sprintf(b, HEAD "\"nodes\": [" START);
+    for (size_t i = 0; i < n; i++) len += (size_t)sprintf(b + len, ", {\"id\": \"n%zu\", \"type\": \"reroute\"}", i);
+    strcpy(b + len, "]}");
+    expect_error(b, "limit_exceeded", NULL, NULL);
+    free(b);
+}
+
 static void test_save_roundtrip(void **state) {
     (void)state;
     size_t len;
@@ -294,6 +326,8 @@ int main(void) {
         cmocka_unit_test(test_json_errors_have_line_and_column),
         cmocka_unit_test(test_deep_nesting_and_size),
         cmocka_unit_test(test_error_limit),
+        cmocka_unit_test(test_node_pin_limit),
+        cmocka_unit_test(test_node_count_limit),
         cmocka_unit_test(test_save_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
