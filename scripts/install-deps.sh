@@ -9,6 +9,8 @@ set -euo pipefail
 PACKAGES=(
   gcc make cmake ninja-build pkg-config        # build
   libjansson-dev libcurl4-gnutls-dev libsodium-dev  # runtime libraries
+  libsqlite3-dev libpq-dev libmicrohttpd-dev libgnutls28-dev  # server: stores, HTTP, TLS
+  postgresql wrk                               # the PostgreSQL store suite; load benchmark
   libcmocka-dev valgrind python3 python3-jsonschema  # tests
   clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
   lld wasi-libc libclang-rt-14-dev-wasm32      # WebAssembly node packages (sdk/c)

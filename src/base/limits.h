@@ -21,6 +21,9 @@
 #define RUN_MAX_LOG_ENTRIES     10000u             /* log lines kept per run; then one truncation line */
 #define RUN_MAX_LOG_BYTES       (1024u * 1024)     /* bytes of log messages kept per run */
 #define RUN_MAX_TRACE_ENTRIES   100000u            /* trace entries kept per run; then trace_truncated */
+#define RUN_TRACE_MAX_VALUE_BYTES 4096u            /* one traced input/output as compact JSON; larger: {truncated, bytes, preview} */
+#define RUN_TRACE_PREVIEW_BYTES 256u               /* preview of a value over RUN_TRACE_MAX_VALUE_BYTES */
+#define RUN_TRACE_MAX_BYTES     (1024u * 1024)     /* traced values of one run together; then entries keep no values, trace_values_truncated */
 #define RUN_MAX_PAYLOAD_BYTES   (16u * 1024 * 1024)
 
 /* Catalog nodes */

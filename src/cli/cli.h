@@ -13,6 +13,9 @@ int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 /* Print `j` as JSON on stdout with a newline, then release it. */
 void cli_print_json(json_t *j);

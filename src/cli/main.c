@@ -18,6 +18,9 @@ static const command commands[] = {
     {"run", cmd_run, "run a board once and print the result as JSON"},
     {"catalog", cmd_catalog, "print every node type (built-in and installed) as JSON"},
     {"node", cmd_node, "inspect, run, install, list and remove WebAssembly node packages"},
+    {"serve", cmd_serve, "run the server: REST API, webhooks, schedules, live runs"},
+    {"user", cmd_user, "add a user to the server's store (operators)"},
+    {"token", cmd_token, "create a personal access token (operators)"},
 };
 
 static void usage(FILE *out) {

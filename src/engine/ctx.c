@@ -43,11 +43,12 @@ static int eval_pure(node_ctx *c, int32_t ni) {
     }
     s->depth++;
     s->epoch_of[ni] = s->epoch;
-    node_ctx pc = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = -1, .fail_node = n->id};
+    node_ctx pc = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = -1, .fail_node = n->id,
+                   .trace_vals = r->req.trace && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed)};
     uint64_t t0 = r->req.trace ? run_us(r) : 0;
     int rc = n->def->run(&pc);
     ctx_finish(&pc);
-    if (r->req.trace) engine_trace(r, (uint32_t)ni, rc == NODE_FAIL, t0, run_us(r));
+    if (r->req.trace) engine_trace(&pc, rc == NODE_FAIL, t0, run_us(r));
     s->depth--;
     if (pc.tainted) c->tainted = true;
     if (rc == NODE_FAIL) {
@@ -63,13 +64,54 @@ static int eval_pure(node_ctx *c, int32_t ni) {
 }
 
 const value *ctx_read_pin(node_ctx *c, const plan_pin *pin) {
-    if (pin->src_node == PIN_NONE) return &pin->literal;
-    strand *s = c->s;
-    const plan_node *src = &s->r->p->nodes[pin->src_node];
-    if (src->pure && s->epoch_of[pin->src_node] != s->epoch && eval_pure(c, pin->src_node) != NODE_OK) return NULL;
-    const value *v = &s->slots[pin->src_slot];
-    if (v->secret) c->tainted = true;
+    const value *v = &pin->literal;
+    if (pin->src_node != PIN_NONE) {
+        strand *s = c->s;
+        const plan_node *src = &s->r->p->nodes[pin->src_node];
+        if (src->pure && s->epoch_of[pin->src_node] != s->epoch && eval_pure(c, pin->src_node) != NODE_OK)
+            return NULL;
+        v = &s->slots[pin->src_slot];
+        if (v->secret) c->tainted = true;
+    }
+    if (c->trace_vals) ctx_trace_note(c, pin, *v);
     return v;
+}
+
+/* The trace keeps a reference, not a copy: values are never changed in
+ * place, so what the report shows is what the node saw. */
+void ctx_trace_note(node_ctx *c, const plan_pin *p, value v) {
+    uint16_t pin = (uint16_t)(p - c->n->pins);
+    for (uint16_t i = 0; i < c->ntvals; i++)
+        if (c->tvals[i].pin == pin) {
+            value_assign(&c->tvals[i].v, v);
+            return;
+        }
+    if (c->ntvals == c->captvals) {
+        uint16_t cap = c->captvals ? (uint16_t)(c->captvals * 2) : 4;
+        trace_val *t = cap > c->captvals ? realloc(c->tvals, cap * sizeof *t) : NULL;
+        if (!t) {
+            /* out of memory: values would go missing, so say the trace has none from here on */
+            atomic_store(&c->s->r->trace_vals_full, true);
+            c->trace_vals = false;
+            return;
+        }
+        c->tvals = t;
+        c->captvals = cap;
+    }
+    value_retain(v);
+    c->tvals[c->ntvals++] = (trace_val){.pin = pin, .v = v};
+}
+
+void ctx_trace_merge(node_ctx *into, node_ctx *from) {
+    for (uint16_t i = 0; i < from->ntvals; i++) {
+        trace_val *t = &from->tvals[i];
+        if (from->tainted && from->n->pins[t->pin].dir == DIR_OUT) t->v.secret = 1; /* as ctx_finish did */
+        if (into->trace_vals) ctx_trace_note(into, &into->n->pins[t->pin], t->v);
+        value_release(t->v);
+    }
+    free(from->tvals);
+    from->tvals = NULL;
+    from->ntvals = from->captvals = 0;
 }
 
 /* Read a pin; NULL when a pure source failed (the node then fails). */
@@ -211,6 +253,7 @@ static void set_slot(node_ctx *c, const plan_pin *p, value v) {
     strand *s = c->s;
     value_assign(&s->slots[p->slot], v);
     mark_dirty(s, p->slot);
+    if (c->trace_vals) ctx_trace_note(c, p, v);
 }
 
 void ctx_dyn_set(node_ctx *c, size_t i, value v) {

@@ -173,28 +173,6 @@ void run_fail(strand *s, const char *code, const char *node, const char *fmt, ..
 
 /* ---- the scheduler --------------------------------------------------------- */
 
-void engine_trace(run *r, uint32_t node, bool failed, uint64_t start_us, uint64_t end_us) {
-    pthread_mutex_lock(&r->mu);
-    if (r->ntrace >= RUN_MAX_TRACE_ENTRIES) {
-        r->trace_truncated = true;
-    } else {
-        if (r->ntrace == r->captrace) {
-            size_t cap = r->captrace ? r->captrace * 2 : 64;
-            trace_entry *t = arena_alloc(&r->mem, cap * sizeof *t);
-            if (t && r->ntrace) memcpy(t, r->trace, r->ntrace * sizeof *t);
-            if (t) {
-                r->trace = t;
-                r->captrace = cap;
-            }
-        }
-        if (r->ntrace < r->captrace)
-            r->trace[r->ntrace++] = (trace_entry){node, failed, start_us, end_us - start_us};
-        else
-            r->trace_truncated = true;
-    }
-    pthread_mutex_unlock(&r->mu);
-}
-
 static void emit(run *r, run_event_kind kind, const plan_node *n, const char *status) {
     run_event ev = {.kind = kind, .node_id = n->id, .node_type = n->type, .status = status, .at_us = run_us(r)};
     r->req.on_event(r->req.ud, &ev);
@@ -212,13 +190,14 @@ static int exec_one(strand *s, int32_t ni, uint16_t pin, int32_t *next_node, uin
         run_fail(s, "loop_limit", n->id, "node %s executed more than %u times in one run", n->id, r->loop_limit);
         return NODE_ABORT;
     }
-    node_ctx c = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = pin, .fail_node = n->id};
+    node_ctx c = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = pin, .fail_node = n->id,
+                  .trace_vals = r->req.trace && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed)};
     s->epoch++;
     uint64_t t0 = r->req.trace ? run_us(r) : 0;
     if (r->req.on_event) emit(r, EV_NODE_START, n, NULL);
     int rc = n->def->run(&c);
     ctx_finish(&c);
-    if (r->req.trace) engine_trace(r, (uint32_t)ni, rc == NODE_FAIL, t0, run_us(r));
+    if (r->req.trace) engine_trace(&c, rc == NODE_FAIL, t0, run_us(r));
     if (r->req.on_event) emit(r, EV_NODE_END, n, rc == NODE_OK ? "ok" : "failed");
     if (rc == NODE_OK) {
         for (uint8_t i = 0; i + 1 < c.nact; i++) {
@@ -354,11 +333,15 @@ run *run_new(const run_request *req, const char **code, char *err, size_t errlen
     pthread_mutex_init(&r->secrets_mu, NULL);
     atomic_init(&r->stop, AB_NONE);
     atomic_init(&r->wakefd, -1);
+    atomic_init(&r->trace_vals_full, false);
     r->loop_limit = req->loop_limit ? req->loop_limit : RUN_MAX_NODE_EXECUTIONS;
     r->exec_count = arena_alloc(&r->mem, (p->nnodes ? p->nnodes : 1) * sizeof *r->exec_count);
     r->state = arena_alloc(&r->mem, p->state_size ? p->state_size : 1);
     r->payload = req->payload ? json_incref(req->payload) : json_object();
-    make_run_id(r->id);
+    if (req->run_id && strlen(req->run_id) < sizeof r->id)
+        strcpy(r->id, req->run_id);
+    else
+        make_run_id(r->id);
     if (!r->exec_count || !r->state || !r->payload || init_vars(r, code, err, errlen) != 0 || strand_init(&r->root, r, NULL) != 0) {
         if (!*err) set_err(code, "out_of_memory", err, errlen, "out of memory");
         run_free(r);
@@ -402,6 +385,7 @@ void run_free(run *r) {
     if (r->vars)
         for (uint32_t i = 0; i < r->p->nvars; i++) value_release(r->vars[i]);
     value_release(r->result);
+    trace_free(r);
     json_decref(r->payload);
     int fd = atomic_load(&r->wakefd);
     if (fd >= 0) close(fd);
@@ -437,16 +421,9 @@ json_t *run_report(run *r) {
     json_object_set_new(o, "logs", logs);
     if (r->logs_truncated) json_object_set_new(o, "logs_truncated", json_true());
     if (r->req.trace) {
-        json_t *tr = json_array();
-        for (size_t i = 0; i < r->ntrace; i++) {
-            const trace_entry *t = &r->trace[i];
-            const plan_node *n = &r->p->nodes[t->node];
-            json_array_append_new(tr, json_pack("{s:s, s:s, s:s, s:I, s:I}", "node", n->id, "type", n->type,
-                                                "status", t->failed ? "failed" : "ok", "start_us",
-                                                (json_int_t)t->start_us, "duration_us", (json_int_t)t->duration_us));
-        }
-        json_object_set_new(o, "trace", tr);
+        json_object_set_new(o, "trace", trace_report(r));
         if (r->trace_truncated) json_object_set_new(o, "trace_truncated", json_true());
+        if (atomic_load(&r->trace_vals_full)) json_object_set_new(o, "trace_values_truncated", json_true());
     }
     return o;
 }

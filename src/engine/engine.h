@@ -42,6 +42,7 @@ typedef struct run_request {
     bool allow_private_net;  /* http nodes may reach loopback / private addresses */
     const char *data_dir;    /* storage lives under DATA_DIR/storage; NULL: no storage */
     const char *app_id;      /* storage scope; NULL: "local" */
+    const char *run_id;      /* the stored run's id (server); NULL: a new random id */
     void (*on_event)(void *ud, const run_event *ev); /* progress; called on run threads */
     void *ud;
 } run_request;

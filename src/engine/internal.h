@@ -1,5 +1,5 @@
 /* internal.h — engine state shared by engine.c (scheduler), ctx.c (the node
- * interface), parallel.c (branches on the pool) and report.c. Not for nodes. */
+ * interface), parallel.c (branches on the pool) and trace.c. Not for nodes. */
 #ifndef WEIR_ENGINE_INTERNAL_H
 #define WEIR_ENGINE_INTERNAL_H
 
@@ -8,6 +8,7 @@
 
 #include "base/arena.h"
 #include "catalog/node.h"
+#include "base/ids.h"
 #include "engine/engine.h"
 
 /* Why a strand stopped. The first three are run-wide (run->stop). */
@@ -19,10 +20,22 @@ typedef struct log_entry {
     const char *message;
 } log_entry;
 
+/* A value a traced node read from an input pin or set on an output pin. */
+typedef struct trace_val {
+    uint16_t pin;            /* index into the node's plan pins */
+    uint8_t big;             /* over RUN_TRACE_MAX_VALUE_BYTES: v is the preview text, bytes the full size */
+    value v;                 /* one reference held; a secret keeps only its bit */
+    size_t bytes;
+} trace_val;
+
 typedef struct trace_entry {
     uint32_t node;
     uint8_t failed;
+    uint8_t has_vals;        /* inputs/outputs kept (within RUN_TRACE_MAX_BYTES) */
+    uint16_t nvals;
     uint64_t start_us, duration_us;
+    trace_val *vals;         /* arena */
+    const char *error;       /* failed: the message, redacted in the report */
 } trace_entry;
 
 /* A strand is one line of execution with its own pin values: the run's
@@ -58,6 +71,9 @@ struct node_ctx {
     char *fail_msg;          /* malloc'd */
     json_t **temps;          /* boxed scalars handed out by ctx_json */
     size_t ntemps, captemps;
+    bool trace_vals;         /* record the values read and set (run traced, budget left) */
+    uint16_t ntvals, captvals;
+    trace_val *tvals;        /* malloc'd; engine_trace takes them */
 };
 
 struct run {
@@ -84,10 +100,12 @@ struct run {
     trace_entry *trace;
     size_t ntrace, captrace;
     bool trace_truncated;
+    size_t trace_bytes;          /* of values kept in the trace; at most RUN_TRACE_MAX_BYTES */
+    atomic_bool trace_vals_full; /* budget spent: later entries keep no values */
     pthread_mutex_t secrets_mu;  /* guards secrets */
     const char **secrets;        /* strings masked in every report */
     size_t nsecrets;
-    char id[33];
+    char id[ID_MAX];
 };
 
 uint64_t mono_ns(void);
@@ -96,7 +114,11 @@ static inline uint64_t run_us(const run *r) { return (mono_ns() - r->start_ns) /
 /* Scheduler (engine.c) */
 int engine_chain(strand *s, int32_t node, uint16_t pin);
 bool strand_stopped(strand *s, bool force_clock);
-void engine_trace(run *r, uint32_t node, bool failed, uint64_t start_us, uint64_t end_us);
+/* Append c's trace entry; takes the values c recorded (ctx_trace_note). */
+void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us);
+/* The report's "trace" array (trace.c); releasing the values it holds. */
+json_t *trace_report(run *r);
+void trace_free(run *r);
 void run_fail(strand *s, const char *code, const char *node, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void run_set_stop(run *r, int reason);
@@ -110,11 +132,17 @@ void strand_refresh(strand *s);
 /* Node interface (ctx.c) */
 const value *ctx_read_pin(node_ctx *c, const plan_pin *pin);
 void ctx_finish(node_ctx *c);
+/* Tracing: keep v as the value of pin p for this execution (last wins). */
+void ctx_trace_note(node_ctx *c, const plan_pin *p, value v);
+/* A parallel branch's values count as its node's: move them from `from`. */
+void ctx_trace_merge(node_ctx *into, node_ctx *from);
 
 /* Secrets (redact.c): mask every secret string in text; malloc'd result. */
 char *redact_text(run *r, const char *text, size_t len);
 /* A JSON value fit for a report: "***" if secret, secret strings masked. */
 json_t *redact_value(run *r, value v);
+/* redact_text for a text cut short: also drops a tail that begins a secret. */
+char *redact_cut_text(run *r, const char *text, size_t len);
 void redact_collect(run *r, value v);
 
 /* Worker pool (pool.c) */

@@ -45,10 +45,11 @@ static void take_branches(group *g) {
         int ok = strand_init(&b, pc->s->r, pc->s);
         b.parent = pc->s;
         b.parent_mu = &g->mu;
+        node_ctx bc = {.s = &b, .n = pc->n, .idx = pc->idx, .trigger = pc->trigger, .fail_node = pc->n->id,
+                       .trace_vals = pc->trace_vals};
         pthread_mutex_unlock(&g->mu);
         int rc = NODE_ABORT;
         if (ok == 0) {
-            node_ctx bc = {.s = &b, .n = pc->n, .idx = pc->idx, .trigger = pc->trigger, .fail_node = pc->n->id};
             rc = g->fn(&bc, i, g->ud);
             ctx_finish(&bc);
             free(bc.fail_msg);
@@ -57,6 +58,7 @@ static void take_branches(group *g) {
         }
         if (ok == 0) strand_publish(&b);
         pthread_mutex_lock(&g->mu);
+        ctx_trace_merge(pc, &bc); /* under g->mu: the branch that ends last wins, as for its pins */
         if (ok == 0) {
             if (rc != NODE_OK && !g->abort) {
                 g->abort = b.abort ? b.abort : AB_FAILED;

@@ -100,3 +100,22 @@ json_t *redact_value(run *r, value v) {
     json_decref(j);
     return out;
 }
+
+char *redact_cut_text(run *r, const char *text, size_t len) {
+    char *m = redact_text(r, text, len);
+    if (!m) return NULL;
+    /* the cut may have split a secret: drop a tail that is the start of one */
+    size_t mlen = strlen(m), cut = 0;
+    pthread_mutex_lock(&r->secrets_mu);
+    for (size_t k = 0; k < r->nsecrets; k++) {
+        size_t slen = strlen(r->secrets[k]);
+        for (size_t n = (slen - 1 < mlen ? slen - 1 : mlen); n > cut; n--)
+            if (memcmp(m + mlen - n, r->secrets[k], n) == 0) {
+                cut = n;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&r->secrets_mu);
+    m[mlen - cut] = '\0';
+    return m;
+}

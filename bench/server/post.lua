@@ -1,0 +1,43 @@
+-- post.lua — wrk script for weir's server load benchmark (bench/server/run.sh).
+--
+-- Every request: POST with Content-Type: application/json and the body
+--   BENCH_BODY          default {"name":"ada","n":41}
+--   BENCH_AUTHORIZATION if set, sent as the Authorization header
+--                       (the whole value, e.g. "Bearer weirp_…")
+-- At the end, done() prints one line of JSON (after wrk's own report):
+--   {"requests", "duration_s", "requests_per_s", "bytes",
+--    "latency_us": {"min","mean","stdev","p50","p90","p99","max"},
+--    "non_2xx_3xx", "socket_errors": {"connect","read","write","timeout"}}
+-- non_2xx_3xx is wrk's count of responses with a status of 400 or more
+-- (wrk counts no other statuses as errors).
+--
+-- Use: wrk -t2 -c64 -d10s -s post.lua http://127.0.0.1:PORT/path
+
+local body = os.getenv("BENCH_BODY")
+if body == nil or body == "" then
+  body = '{"name":"ada","n":41}'
+end
+
+wrk.method = "POST"
+wrk.body = body
+wrk.headers["Content-Type"] = "application/json"
+
+local auth = os.getenv("BENCH_AUTHORIZATION")
+if auth ~= nil and auth ~= "" then
+  wrk.headers["Authorization"] = auth
+end
+
+function done(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local rps = 0
+  if secs > 0 then rps = summary.requests / secs end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"duration_s":%.3f,"requests_per_s":%.1f,"bytes":%d,' ..
+    '"latency_us":{"min":%d,"mean":%.1f,"stdev":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d},' ..
+    '"non_2xx_3xx":%d,"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d}}\n',
+    summary.requests, secs, rps, summary.bytes,
+    latency.min, latency.mean, latency.stdev,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    e.status, e.connect, e.read, e.write, e.timeout))
+end

@@ -1,0 +1,185 @@
+/* trace.c — the run trace (run_request.trace): one entry per node
+ * execution, with the values the node read and set.
+ *
+ * Capture is cheap: a node context keeps references to the values as they
+ * are read and set (ctx_trace_note); at the end of the execution each is
+ * sized, bounded by RUN_TRACE_MAX_VALUE_BYTES, and charged against the run's
+ * RUN_TRACE_MAX_BYTES, which bounds the memory the trace holds alive. Values
+ * are converted to JSON and redacted only in run_report, so secrets learned
+ * later in the run are masked too. */
+#include "engine/internal.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "base/textfmt.h"
+
+#define DUMP_FLAGS (JSON_ENCODE_ANY | JSON_COMPACT)
+
+/* Counts the bytes jansson writes, keeping the first `cap` of them; refusing
+ * past `limit` stops the dump, so sizing a huge value costs `limit` bytes. */
+typedef struct sizer {
+    size_t n, limit, cap;
+    char *buf;
+} sizer;
+
+static int size_cb(const char *buf, size_t size, void *data) {
+    sizer *z = data;
+    if (z->n < z->cap) memcpy(z->buf + z->n, buf, size < z->cap - z->n ? size : z->cap - z->n);
+    z->n += size;
+    return z->n > z->limit ? -1 : 0;
+}
+
+/* A value over the per-value limit becomes its preview: the first bytes of
+ * its JSON text, secrets known now masked (the report masks again). */
+static void summarize(run *r, trace_val *t) {
+    char buf[RUN_TRACE_PREVIEW_BYTES + 1];
+    sizer z = {.limit = SIZE_MAX, .cap = sizeof buf, .buf = buf};
+    json_t *j = redact_value(r, t->v);
+    if (j && json_dump_callback(j, size_cb, &z, DUMP_FLAGS) == 0 && z.n <= RUN_TRACE_MAX_VALUE_BYTES) {
+        value_release(t->v); /* masking made it fit: keep the masked value */
+        t->v = value_from_json_steal(j);
+        return;
+    }
+    json_decref(j);
+    value_release(t->v);
+    t->v = value_string(buf, utf8_cut(buf, z.n < sizeof buf ? z.n : sizeof buf, RUN_TRACE_PREVIEW_BYTES));
+    t->big = 1;
+    t->bytes = z.n;
+}
+
+/* Bytes the value will take in the report (compact JSON), after turning a
+ * secret into its bit and an oversized value into its summary. */
+static size_t charge(run *r, trace_val *t) {
+    value v = t->v;
+    char num[32];
+    if (v.secret) {
+        value_release(v); /* shown as "***": hold nothing */
+        t->v = (value){.kind = V_NULL, .secret = 1};
+        return 5;
+    }
+    switch ((value_kind)v.kind) {
+    case V_NULL: return 4;
+    case V_BOOL: return v.u.b ? 4 : 5;
+    case V_INT: return (size_t)snprintf(num, sizeof num, "%" PRId64, v.u.i);
+    case V_FLOAT: return (size_t)snprintf(num, sizeof num, "%.17g", v.u.f) + 2;
+    case V_JSON: break;
+    }
+    sizer z = {.limit = RUN_TRACE_MAX_VALUE_BYTES};
+    if (!(json_is_string(v.u.j) && json_string_length(v.u.j) > RUN_TRACE_MAX_VALUE_BYTES) &&
+        json_dump_callback(v.u.j, size_cb, &z, DUMP_FLAGS) == 0)
+        return z.n;
+    summarize(r, t);
+    /* a summary counts as a full value: at most RUN_TRACE_MAX_BYTES /
+     * RUN_TRACE_MAX_VALUE_BYTES big values are serialized per run */
+    return t->big ? RUN_TRACE_MAX_VALUE_BYTES : charge(r, t);
+}
+
+static void release_vals(trace_val *v, size_t n) {
+    for (size_t i = 0; i < n; i++) value_release(v[i].v);
+}
+
+void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us) {
+    run *r = c->s->r;
+    const char *err = failed ? (c->fail_msg ? c->fail_msg : "the node failed") : NULL;
+    bool keep = c->trace_vals && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed);
+    size_t need = 0;
+    for (uint16_t i = 0; keep && i < c->ntvals; i++) {
+        trace_val *t = &c->tvals[i];
+        const plan_pin *p = &c->n->pins[t->pin];
+        if (c->tainted && p->dir == DIR_OUT) t->v.secret = 1; /* as ctx_finish marked the pins */
+        need += strlen(p->name) + 8 + charge(r, t);
+    }
+    /* a failure read from a pure node upstream names it (its own entry came first) */
+    const char *from = err && c->fail_node != c->n->id ? c->fail_node : NULL;
+    if (keep && err) need += strlen(err) + (from ? strlen(from) + 12 : 0);
+    pthread_mutex_lock(&r->mu);
+    if (r->ntrace >= RUN_MAX_TRACE_ENTRIES) {
+        r->trace_truncated = true;
+    } else {
+        if (r->ntrace == r->captrace) {
+            size_t cap = r->captrace ? r->captrace * 2 : 64;
+            trace_entry *t = arena_alloc(&r->mem, cap * sizeof *t);
+            if (t && r->ntrace) memcpy(t, r->trace, r->ntrace * sizeof *t);
+            if (t) {
+                r->trace = t;
+                r->captrace = cap;
+            }
+        }
+        if (r->ntrace < r->captrace) {
+            trace_entry *e = &r->trace[r->ntrace++];
+            *e = (trace_entry){.node = c->idx, .failed = failed, .start_us = start_us,
+                               .duration_us = end_us - start_us};
+            if (keep && r->trace_bytes + need <= RUN_TRACE_MAX_BYTES) {
+                e->vals = c->ntvals ? arena_alloc(&r->mem, c->ntvals * sizeof *e->vals) : NULL;
+                e->error = !err ? NULL : from ? arena_printf(&r->mem, "from node %s: %s", from, err)
+                                              : arena_strdup(&r->mem, err);
+                if ((e->vals || !c->ntvals) && (e->error || !err)) {
+                    if (c->ntvals) memcpy(e->vals, c->tvals, c->ntvals * sizeof *e->vals);
+                    e->nvals = c->ntvals;
+                    e->has_vals = 1;
+                    c->ntvals = 0; /* the entry owns the references now */
+                    r->trace_bytes += need;
+                }
+            }
+            /* an entry without its values: this one and every later one */
+            if (c->trace_vals && !e->has_vals) atomic_store(&r->trace_vals_full, true);
+        } else {
+            r->trace_truncated = true;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    release_vals(c->tvals, c->ntvals);
+    free(c->tvals);
+    c->tvals = NULL;
+    c->ntvals = c->captvals = 0;
+}
+
+void trace_free(run *r) {
+    for (size_t i = 0; i < r->ntrace; i++) release_vals(r->trace[i].vals, r->trace[i].nvals);
+}
+
+static json_t *val_json(run *r, const trace_val *t) {
+    if (!t->big) return redact_value(r, t->v);
+    size_t len;
+    const char *s = value_str(t->v, &len);
+    char *masked = redact_cut_text(r, s ? s : "", s ? len : 0);
+    json_t *pre = masked ? json_string(masked) : NULL;
+    free(masked);
+    return json_pack("{s:b, s:I, s:o}", "truncated", 1, "bytes", (json_int_t)t->bytes, "preview",
+                     pre ? pre : json_string(""));
+}
+
+json_t *trace_report(run *r) {
+    json_t *tr = json_array();
+    for (size_t i = 0; i < r->ntrace; i++) {
+        const trace_entry *t = &r->trace[i];
+        const plan_node *n = &r->p->nodes[t->node];
+        json_t *e = json_pack("{s:s, s:s, s:s, s:I, s:I}", "node", n->id, "type", n->type, "status",
+                              t->failed ? "failed" : "ok", "start_us", (json_int_t)t->start_us, "duration_us",
+                              (json_int_t)t->duration_us);
+        if (t->has_vals) {
+            json_t *in = json_object(), *out = json_object();
+            for (uint16_t k = 0; k < t->nvals; k++) {
+                const plan_pin *p = &n->pins[t->vals[k].pin];
+                char key[64];
+                /* copies of a repeated pin (a catalog pin: a short name) as in boards: "boolean#2" */
+                if (p->copy) snprintf(key, sizeof key, "%s#%u", p->name, p->copy + 1u);
+                json_object_set_new(p->dir == DIR_OUT ? out : in, p->copy ? key : p->name, val_json(r, &t->vals[k]));
+            }
+            json_object_set_new(e, "inputs", in);
+            json_object_set_new(e, "outputs", out);
+            if (t->error) {
+                char *m = redact_text(r, t->error, strlen(t->error));
+                json_object_set_new(e, "error", json_string(m ? m : "***"));
+                free(m);
+            }
+        }
+        json_array_append_new(tr, e);
+    }
+    return tr;
+}

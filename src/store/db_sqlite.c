@@ -1,0 +1,492 @@
+/* db_sqlite.c — the SQLite backend of db.h, weir's embedded default.
+ *
+ * A pool of connections to one file in WAL mode: reads run in parallel on any
+ * free connection; writes take a process-wide lock for that file first, so
+ * in-process writers queue on a mutex instead of spinning in SQLite's busy
+ * handler (busy_timeout is left for other processes). Each connection keeps
+ * its prepared statements (SQLITE_PREPARE_PERSISTENT), keyed by SQL text,
+ * because the server runs the same few statements over and over. */
+#include "store/db_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SQLITE_STMT_CACHE 64   /* prepared statements kept per connection */
+#define SQLITE_MAX_PARAMS 999  /* largest $N accepted */
+
+/* ---- the write lock, one per database file in this process ------------- */
+
+typedef struct file_lock {
+    dev_t dev;
+    ino_t ino;
+    int refs;
+    pthread_mutex_t mu;
+    struct file_lock *next;
+} file_lock;
+
+static pthread_mutex_t file_locks_mu = PTHREAD_MUTEX_INITIALIZER;
+static file_lock *file_locks;
+
+static file_lock *file_lock_get(dev_t dev, ino_t ino) {
+    pthread_mutex_lock(&file_locks_mu);
+    file_lock *l = file_locks;
+    while (l && !(l->dev == dev && l->ino == ino)) l = l->next;
+    if (l) {
+        l->refs++;
+    } else if ((l = calloc(1, sizeof *l)) != NULL) {
+        l->dev = dev;
+        l->ino = ino;
+        l->refs = 1;
+        pthread_mutex_init(&l->mu, NULL);
+        l->next = file_locks;
+        file_locks = l;
+    }
+    pthread_mutex_unlock(&file_locks_mu);
+    return l;
+}
+
+static void file_lock_put(file_lock *l) {
+    if (!l) return;
+    pthread_mutex_lock(&file_locks_mu);
+    if (--l->refs == 0) {
+        for (file_lock **p = &file_locks; *p; p = &(*p)->next)
+            if (*p == l) {
+                *p = l->next;
+                break;
+            }
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+    }
+    pthread_mutex_unlock(&file_locks_mu);
+}
+
+static int write_lock(file_lock *l, db_err *err) {
+    struct timespec ts;
+    db_deadline(&ts, DB_ACQUIRE_TIMEOUT_MS);
+    int e = pthread_mutex_timedlock(&l->mu, &ts);
+    if (e == ETIMEDOUT)
+        return db_fail(err, DB_BUSY, "sqlite: no write lock within %d ms", DB_ACQUIRE_TIMEOUT_MS);
+    if (e) return db_fail(err, DB_ERROR, "sqlite: write lock: %s", strerror(e));
+    return 0;
+}
+
+static void write_unlock(file_lock *l) { pthread_mutex_unlock(&l->mu); }
+
+/* ---- connections and their statement caches --------------------------- */
+
+typedef struct cached_stmt {
+    char *sql;
+    uint64_t hash;
+    sqlite3_stmt *st;
+    int *argno;        /* argno[i]: the N of $N bound at SQLite index i+1 */
+    int nargs;
+    uint64_t used;     /* for least-recently-used eviction */
+} cached_stmt;
+
+typedef struct sconn {
+    sqlite3 *h;
+    bool busy;
+    cached_stmt cache[SQLITE_STMT_CACHE];
+    int ncache;
+    uint64_t tick;
+} sconn;
+
+typedef struct sdb {
+    struct db base;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sconn *conns;
+    int n;
+    file_lock *wl;
+} sdb;
+
+typedef struct stx {
+    struct db_tx base;
+    sconn *c;
+} stx;
+
+static const db_ops sqlite_ops;
+
+static int sq_error(sqlite3 *h, db_err *err) {
+    int ext = sqlite3_extended_errcode(h);
+    int code = DB_ERROR;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) code = DB_CONFLICT;
+    else if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED) code = DB_BUSY;
+    return db_fail(err, code, "sqlite: %s", sqlite3_errmsg(h));
+}
+
+static uint64_t hash_text(const char *s) {
+    uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void cached_free(cached_stmt *e) {
+    sqlite3_finalize(e->st);
+    free(e->sql);
+    free(e->argno);
+    memset(e, 0, sizeof *e);
+}
+
+/* The N of a "$N" placeholder name, or 0 if it is not one. */
+static int placeholder_number(const char *name) {
+    if (!name || name[0] != '$' || name[1] < '1' || name[1] > '9') return 0;
+    int n = 0;
+    for (const char *p = name + 1; *p; p++) {
+        if (*p < '0' || *p > '9') return 0;
+        n = n * 10 + (*p - '0');
+        if (n > SQLITE_MAX_PARAMS) return 0;
+    }
+    return n;
+}
+
+/* Find sql in the connection's cache, or prepare and cache it. */
+static int prepare_cached(sconn *c, const char *sql, cached_stmt **out, db_err *err) {
+    uint64_t h = hash_text(sql);
+    for (int i = 0; i < c->ncache; i++) {
+        cached_stmt *e = &c->cache[i];
+        if (e->hash == h && strcmp(e->sql, sql) == 0) {
+            e->used = ++c->tick;
+            *out = e;
+            return 0;
+        }
+    }
+
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail) != SQLITE_OK)
+        return sq_error(c->h, err);
+    if (!st) return db_fail(err, DB_ERROR, "sqlite: no SQL statement in the text");
+    while (tail && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' || *tail == ';')) tail++;
+    if (tail && *tail) {
+        sqlite3_finalize(st);
+        return db_fail(err, DB_ERROR, "sqlite: more than one statement in one call");
+    }
+
+    int nargs = sqlite3_bind_parameter_count(st);
+    int *argno = nargs ? calloc((size_t)nargs, sizeof *argno) : NULL;
+    if (nargs && !argno) {
+        sqlite3_finalize(st);
+        return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    }
+    for (int i = 0; i < nargs; i++) {
+        const char *name = sqlite3_bind_parameter_name(st, i + 1);
+        argno[i] = placeholder_number(name);
+        if (!argno[i]) {
+            sqlite3_finalize(st);
+            free(argno);
+            return db_fail(err, DB_ERROR, "sqlite: placeholder %s: write $1, $2, …", name ? name : "?");
+        }
+    }
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(st);
+        free(argno);
+        return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    }
+
+    cached_stmt *slot;
+    if (c->ncache < SQLITE_STMT_CACHE) {
+        slot = &c->cache[c->ncache++];
+    } else {
+        slot = &c->cache[0];
+        for (int i = 1; i < c->ncache; i++)
+            if (c->cache[i].used < slot->used) slot = &c->cache[i];
+        cached_free(slot);
+    }
+    *slot = (cached_stmt){.sql = copy, .hash = h, .st = st, .argno = argno, .nargs = nargs,
+                          .used = ++c->tick};
+    *out = slot;
+    return 0;
+}
+
+static int bind_params(sconn *c, cached_stmt *e, const db_val *params, int nparams, db_err *err) {
+    for (int i = 0; i < e->nargs; i++) {
+        int k = e->argno[i];
+        if (k > nparams)
+            return db_fail(err, DB_ERROR, "sqlite: the statement uses $%d but %d parameters were given", k,
+                           nparams);
+        const db_val *v = &params[k - 1];
+        int rc;
+        switch (v->type) {
+        case DBV_INT: rc = sqlite3_bind_int64(e->st, i + 1, v->i); break;
+        case DBV_TEXT: rc = sqlite3_bind_text(e->st, i + 1, v->s, -1, SQLITE_STATIC); break;
+        default: rc = sqlite3_bind_null(e->st, i + 1); break;
+        }
+        if (rc != SQLITE_OK) return db_fail(err, DB_ERROR, "sqlite: binding $%d: %s", k, sqlite3_errstr(rc));
+    }
+    return 0;
+}
+
+/* Step st to the end, copying rows out when rows is not NULL. */
+static int step_all(sconn *c, sqlite3_stmt *st, db_rows **rows, db_err *err) {
+    int ncols = sqlite3_column_count(st);
+    db_rows *r = db_rows_new((size_t)ncols);
+    if (!r) return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    sqlite3_int64 before = sqlite3_total_changes64(c->h);
+    for (;;) {
+        int x = sqlite3_step(st);
+        if (x == SQLITE_DONE) break;
+        if (x != SQLITE_ROW) {
+            db_rows_free(r);
+            return sq_error(c->h, err);
+        }
+        if (!rows) continue;
+        if (db_rows_add_row(r) != 0) goto oom;
+        for (int i = 0; i < ncols; i++) {
+            if (sqlite3_column_type(st, i) == SQLITE_NULL) continue;
+            const unsigned char *t = sqlite3_column_text(st, i);
+            if (!t) goto oom;   /* not NULL, so out of memory */
+            if (db_rows_set(r, (size_t)i, (const char *)t, (size_t)sqlite3_column_bytes(st, i)) != 0) goto oom;
+        }
+    }
+    /* changes() is only about the last INSERT/UPDATE/DELETE; trust it only if
+     * this statement changed something. */
+    if (sqlite3_total_changes64(c->h) != before) db_rows_set_changed(r, (size_t)sqlite3_changes64(c->h));
+    if (rows) *rows = r;
+    else db_rows_free(r);
+    return 0;
+oom:
+    db_rows_free(r);
+    return db_fail(err, DB_ERROR, "sqlite: out of memory copying a result");
+}
+
+/* One statement on connection c; in_tx: the caller holds the write lock. */
+static int run(sdb *s, sconn *c, bool in_tx, const char *sql, const db_val *params, int nparams,
+               db_rows **rows, db_err *err) {
+    cached_stmt *e = NULL;
+    int rc = prepare_cached(c, sql, &e, err);
+    if (rc) return rc;
+    rc = bind_params(c, e, params, nparams, err);
+    bool locked = false;
+    if (rc == 0 && !in_tx && !sqlite3_stmt_readonly(e->st)) {
+        rc = write_lock(s->wl, err);
+        locked = rc == 0;
+    }
+    if (rc == 0) rc = step_all(c, e->st, rows, err);
+    sqlite3_reset(e->st);
+    sqlite3_clear_bindings(e->st);
+    if (locked) write_unlock(s->wl);
+    return rc;
+}
+
+/* ---- the pool --------------------------------------------------------- */
+
+static int acquire(sdb *s, sconn **out, db_err *err) {
+    struct timespec ts;
+    db_deadline(&ts, DB_ACQUIRE_TIMEOUT_MS);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (int i = 0; i < s->n; i++)
+            if (!s->conns[i].busy) {
+                s->conns[i].busy = true;
+                pthread_mutex_unlock(&s->mu);
+                *out = &s->conns[i];
+                return 0;
+            }
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) {
+            pthread_mutex_unlock(&s->mu);
+            return db_fail(err, DB_BUSY, "sqlite: no free connection within %d ms", DB_ACQUIRE_TIMEOUT_MS);
+        }
+    }
+}
+
+static void release(sdb *s, sconn *c) {
+    pthread_mutex_lock(&s->mu);
+    c->busy = false;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int sq_exec(db *d, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
+    sdb *s = (sdb *)d;
+    sconn *c;
+    int rc = acquire(s, &c, err);
+    if (rc) return rc;
+    rc = run(s, c, false, sql, params, nparams, rows, err);
+    release(s, c);
+    return rc;
+}
+
+static int sq_begin(db *d, db_tx **out, db_err *err) {
+    sdb *s = (sdb *)d;
+    stx *tx = calloc(1, sizeof *tx);
+    if (!tx) return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    int rc = acquire(s, &tx->c, err);
+    if (rc) {
+        free(tx);
+        return rc;
+    }
+    if ((rc = write_lock(s->wl, err)) != 0) {
+        release(s, tx->c);
+        free(tx);
+        return rc;
+    }
+    if ((rc = run(s, tx->c, true, "BEGIN IMMEDIATE", NULL, 0, NULL, err)) != 0) {
+        write_unlock(s->wl);
+        release(s, tx->c);
+        free(tx);
+        return rc;
+    }
+    tx->base.d = d;
+    *out = &tx->base;
+    return 0;
+}
+
+static int sq_tx_exec(db_tx *t, const char *sql, const db_val *params, int nparams, db_rows **rows,
+                      db_err *err) {
+    stx *tx = (stx *)t;
+    return run((sdb *)t->d, tx->c, true, sql, params, nparams, rows, err);
+}
+
+static void tx_end(stx *tx) {
+    sdb *s = (sdb *)tx->base.d;
+    if (!sqlite3_get_autocommit(tx->c->h)) sqlite3_exec(tx->c->h, "ROLLBACK", NULL, NULL, NULL);
+    write_unlock(s->wl);
+    release(s, tx->c);
+    free(tx);
+}
+
+static int sq_commit(db_tx *t, db_err *err) {
+    stx *tx = (stx *)t;
+    int rc = run((sdb *)t->d, tx->c, true, "COMMIT", NULL, 0, NULL, err);
+    tx_end(tx);   /* rolls back if COMMIT failed */
+    return rc;
+}
+
+static void sq_rollback(db_tx *t) { tx_end((stx *)t); }
+
+static void sq_close(db *d) {
+    sdb *s = (sdb *)d;
+    for (int i = 0; i < s->n; i++) {
+        sconn *c = &s->conns[i];
+        for (int j = 0; j < c->ncache; j++) cached_free(&c->cache[j]);
+        sqlite3_close_v2(c->h);
+    }
+    free(s->conns);
+    file_lock_put(s->wl);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static const db_ops sqlite_ops = {
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .tx_exec = sq_tx_exec,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .migrate_lock = NULL,   /* BEGIN IMMEDIATE already excludes every other writer */
+    .close = sq_close,
+};
+
+/* ---- opening ---------------------------------------------------------- */
+
+/* Run a PRAGMA; when expect is set, its one result must equal it. */
+static int pragma(sconn *c, const char *sql, const char *expect, db_err *err) {
+    db_rows *r = NULL;
+    int rc = run(NULL, c, true, sql, NULL, 0, &r, err);
+    if (rc) return rc;
+    const char *got = db_rows_text(r, 0, 0);
+    if (expect && (!got || strcasecmp(got, expect) != 0)) {
+        rc = db_fail(err, DB_ERROR, "sqlite: %s gave %s, not %s", sql, got ? got : "nothing", expect);
+    }
+    db_rows_free(r);
+    return rc;
+}
+
+/* options: "synchronous=normal|full", '&'-separated. */
+static int parse_options(const char *options, const char **sync, db_err *err) {
+    *sync = "NORMAL";
+    if (!options || !*options) return 0;
+    const char *p = options;
+    while (*p) {
+        size_t len = strcspn(p, "&");
+        if (len == strlen("synchronous=normal") && strncasecmp(p, "synchronous=normal", len) == 0)
+            *sync = "NORMAL";
+        else if (len == strlen("synchronous=full") && strncasecmp(p, "synchronous=full", len) == 0)
+            *sync = "FULL";
+        else
+            return db_fail(err, DB_ERROR, "sqlite: unknown option \"%.*s\" (known: synchronous=normal|full)",
+                           (int)(len > 64 ? 64 : len), p);
+        p += len;
+        if (*p == '&') p++;
+    }
+    return 0;
+}
+
+static int open_conn(sdb *s, sconn *c, const char *path, const char *sync, bool first, db_err *err) {
+    int rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        rc = db_fail(err, DB_ERROR, "sqlite: opening %s: %s", path, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+        sqlite3_close_v2(c->h);
+        c->h = NULL;
+        return rc;
+    }
+    sqlite3_extended_result_codes(c->h, 1);
+    sqlite3_busy_timeout(c->h, DB_SQLITE_BUSY_TIMEOUT_MS);
+    if (first) {
+        /* Switching to WAL writes the file header: hold the write lock. */
+        if ((rc = write_lock(s->wl, err)) != 0) return rc;
+        rc = pragma(c, "PRAGMA journal_mode=WAL", "wal", err);
+        write_unlock(s->wl);
+        if (rc) return rc;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA synchronous=%s", sync);
+    if ((rc = pragma(c, sql, NULL, err)) != 0) return rc;
+    if ((rc = pragma(c, "PRAGMA foreign_keys=ON", NULL, err)) != 0) return rc;
+    return pragma(c, "PRAGMA foreign_keys", "1", err);
+}
+
+int db_sqlite_open(const char *path, const char *options, int pool_size, db **out, db_err *err) {
+    const char *sync;
+    int rc = parse_options(options, &sync, err);
+    if (rc) return rc;
+    if (!path || !*path) return db_fail(err, DB_ERROR, "sqlite: no database file named");
+    if (strcmp(path, ":memory:") == 0)
+        return db_fail(err, DB_ERROR, "sqlite: an in-memory database cannot be shared by a pool; name a file");
+    if (!sqlite3_threadsafe()) return db_fail(err, DB_ERROR, "sqlite: the library was built without threads");
+
+    /* Create the file ourselves so it is 0600 from the start (the -wal and
+     * -shm files SQLite makes take the database file's mode). */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return db_fail(err, DB_ERROR, "sqlite: opening %s: %s", path, strerror(errno));
+    struct stat st;
+    int st_rc = fstat(fd, &st);
+    int st_errno = errno;
+    close(fd);
+    if (st_rc != 0) return db_fail(err, DB_ERROR, "sqlite: %s: %s", path, strerror(st_errno));
+    if (!S_ISREG(st.st_mode)) return db_fail(err, DB_ERROR, "sqlite: %s is not a regular file", path);
+
+    sdb *s = calloc(1, sizeof *s);
+    if (!s) return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    s->base.kind = DB_SQLITE;
+    s->base.ops = &sqlite_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->wl = file_lock_get(st.st_dev, st.st_ino);
+    s->conns = calloc((size_t)pool_size, sizeof *s->conns);
+    if (!s->wl || !s->conns) {
+        sq_close(&s->base);
+        return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    }
+    for (int i = 0; i < pool_size; i++) {
+        s->n = i + 1;   /* so sq_close closes what was opened */
+        if ((rc = open_conn(s, &s->conns[i], path, sync, i == 0, err)) != 0) {
+            sq_close(&s->base);
+            return rc;
+        }
+    }
+    *out = &s->base;
+    return 0;
+}
