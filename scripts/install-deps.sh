@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
   gcc make cmake ninja-build pkg-config        # build
   libjansson-dev libcurl4-gnutls-dev libsodium-dev  # runtime libraries
+  tzdata                                       # time zones of schedules (read by src/base/tzfile.c)
   libsqlite3-dev libpq-dev libmicrohttpd-dev libgnutls28-dev  # server: stores, HTTP, TLS
   postgresql wrk                               # the PostgreSQL store suite; load benchmark
   libcmocka-dev valgrind python3 python3-jsonschema  # tests

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # setup.sh — the README's first command: install what is missing, build, and
-# run the main job (for now: the hello board).
+# start the server on its embedded default store (SQLite in the data
+# directory). Extra arguments go to `weir serve` (e.g. --listen 0.0.0.0:8420).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-echo "setup: built build/weir; running examples/hello.board.json" >&2
-exec ./build/weir run examples/hello.board.json "$@"
+./build/weir run examples/hello.board.json >/dev/null   # a quick self-check of the engine
+echo "setup: built build/weir; starting the server (Ctrl-C stops it)" >&2
+exec ./build/weir serve "$@"

@@ -13,13 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "base/tzfile.h"
 
-#define CRON_MAX_TEXT     256   /* bytes of an expression; longer is refused */
-/* cron_next looks this many calendar years ahead of its start, then gives up
- * (returns -1). 8, because Feb 29 can be 8 years from the last one (2096 →
- * 2104); "0 0 30 2 *" costs a few hundred steps before it is refused. */
-#define CRON_SEARCH_YEARS 8
+/* CRON_MAX_TEXT (bytes of an expression) and CRON_SEARCH_YEARS (how many
+ * calendar years cron_next looks ahead before it gives up and returns -1;
+ * 8, because Feb 29 can be 8 years from the last one, 2096 → 2104) are in
+ * base/limits.h. "0 0 30 2 *" costs a few hundred steps before it is refused. */
 
 /* A parsed expression: one bit per allowed value of each field. */
 typedef struct cron_expr {

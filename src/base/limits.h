@@ -80,4 +80,14 @@
 #define SANDBOX_WASM_MAX_MEMORIES     100u                /* memories, imported and defined */
 #define SANDBOX_WASM_MAX_NAME_BYTES   100000u             /* one import, export or custom section name */
 
+/* Schedules (src/base/cron.h, src/base/tzfile.h; docs/schedules.md) */
+#define CRON_MAX_TEXT       256            /* bytes of a cron expression */
+#define CRON_SEARCH_YEARS   8              /* cron_next gives up (-1) after this many calendar years; 8 because Feb 29 can be 8 years from the last (2096 -> 2104) */
+#define TZ_MAX_NAME_BYTES   255u           /* a time zone name ("America/Argentina/Buenos_Aires") */
+#define TZ_MAX_FILE_BYTES   (64u * 1024)   /* a TZif file; the largest real ones are ~4 KiB */
+#define TZ_MAX_TIMES        2000u          /* transitions in one TZif data block (tzcode's own bound) */
+#define TZ_MAX_TYPES        256u           /* local time types of a TZif file (the index is one byte) */
+#define TZ_MAX_CHARS        512u           /* bytes of time zone abbreviations in a TZif file */
+#define TZ_MAX_FOOTER_BYTES 256u           /* the POSIX TZ string of a TZif footer */
+
 #endif

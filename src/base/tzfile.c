@@ -657,7 +657,8 @@ int tz_local_to_utc(const tz_info *tz, int64_t local_s, int64_t *utc_out) {
     if (!utc_out) utc_out = &dummy;
     /* Far outside any real calendar: no sums near the int64 edges. */
     if (local_s < -(INT64_C(1) << 62) || local_s > (INT64_C(1) << 62)) {
-        *utc_out = local_s - tz_offset_at(tz, local_s);
+        if (__builtin_sub_overflow(local_s, (int64_t)tz_offset_at(tz, local_s), utc_out))
+            *utc_out = local_s < 0 ? INT64_MIN : INT64_MAX;
         return 1;
     }
     /* Every UTC instant u with u + offset(u) == local_s lies in [lo, hi]; walk

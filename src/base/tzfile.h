@@ -19,12 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TZ_MAX_NAME_BYTES   255u          /* a zone name ("America/Argentina/Buenos_Aires") */
-#define TZ_MAX_FILE_BYTES   (64u * 1024)  /* a TZif file; the largest real ones are ~4 KiB */
-#define TZ_MAX_TIMES        2000u         /* transitions in one data block (tzcode's own bound) */
-#define TZ_MAX_TYPES        256u          /* local time types (the index is one byte) */
-#define TZ_MAX_CHARS        512u          /* bytes of time zone abbreviations */
-#define TZ_MAX_FOOTER_BYTES 256u          /* the POSIX TZ string of the footer */
+#include "base/limits.h"
+
+/* The bounds (TZ_MAX_NAME_BYTES, TZ_MAX_FILE_BYTES, TZ_MAX_TIMES, TZ_MAX_TYPES,
+ * TZ_MAX_CHARS, TZ_MAX_FOOTER_BYTES) are in base/limits.h with the others. */
+
 /* A UTC offset must lie in (-25 h, +26 h), as RFC 8536 recommends. */
 #define TZ_MIN_OFFSET       (-89999)
 #define TZ_MAX_OFFSET       93599

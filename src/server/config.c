@@ -25,7 +25,7 @@ static const opt opts[] = {
     {"listen", T_STR, S(listen), "127.0.0.1:8420", 0, 0, "address and port to listen on"},
     {"data_dir", T_STR, S(data_dir), "", 0, 0, "data directory (default $WEIR_DATA, else ~/.local/share/weir)"},
     {"database", T_STR, S(database), "", 0, 0, "postgres://… or sqlite:PATH (default sqlite:DATA/weir.db)"},
-    {"tls_cert", T_STR, S(tls_cert), "", 0, 0, "PEM certificate chain; with tls_key serves HTTPS (TLS 1.2+) and sends HSTS"},
+    {"tls_cert", T_STR, S(tls_cert), "", 0, 0, "PEM certificate chain; with tls_key: HTTPS only (TLS 1.2+), HSTS sent"},
     {"tls_key", T_STR, S(tls_key), "", 0, 0, "PEM private key"},
     {"public_url", T_STR, S(public_url), "", 0, 0, "base URL shown to users (webhook URLs); default from listen"},
     {"http_threads", T_INT, S(http_threads), "4", 1, 256, "threads serving HTTP connections"},
@@ -158,7 +158,8 @@ void srv_config_usage(FILE *out) {
     for (size_t i = 0; i < NOPTS; i++) {
         char f[64];
         flag_name(opts[i].name, f, sizeof f);
-        fprintf(out, "  %-26s %s (default %s)\n", f, opts[i].doc, *opts[i].def ? opts[i].def : "none");
+        if (strstr(opts[i].doc, "default")) fprintf(out, "  %-26s %s\n", f, opts[i].doc);
+        else fprintf(out, "  %-26s %s (default %s)\n", f, opts[i].doc, *opts[i].def ? opts[i].def : "none");
     }
 }
 

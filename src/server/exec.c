@@ -19,6 +19,7 @@ typedef struct plan_entry {
     char board_id[ID_MAX];
     int64_t version;
     plan *p;
+    bool inline_ok;      /* straight-line: may run on the HTTP thread (exec_run_inline) */
     int refs;
     uint64_t last_use;
 } plan_entry;
@@ -26,6 +27,7 @@ typedef struct plan_entry {
 typedef struct slot {
     char run_id[ID_MAX];
     run *r;
+    bool busy;           /* inline slots: taken by an HTTP thread */
 } slot;
 
 struct executor {
@@ -40,6 +42,8 @@ struct executor {
     int nworkers;
     pthread_t *threads;
     slot *slots;
+    slot *inline_slots;        /* runs executing on HTTP threads */
+    int ninline;
     _Atomic int64_t running;
 
     pthread_mutex_t plan_mu;
@@ -62,6 +66,29 @@ void exec_job_free(exec_job *j) {
 }
 
 /* ---- plans ------------------------------------------------------------------------ */
+
+/* Node types that finish in bounded time without waiting on anything: a
+ * plan made only of these may run on the HTTP thread that received it
+ * (a waiting webhook then costs no thread hand-off). Loops, parallel
+ * branches, delays, network, files and package nodes always go to a worker. */
+static bool node_inline_ok(const char *type) {
+    static const char *const ok[] = {
+        "events_simple", "events_generic", "return_result", "control_branch", "control_sequence", "control_gate",
+        "control_do_once", "control_flip_flop", "reroute", "variable_get", "variable_set", "struct_make", "struct_get",
+        "struct_set", "int_add", "int_subtract", "int_multiply", "int_less_than", "int_equal", "float_add",
+        "float_multiply", "bool_and", "bool_not", "eval", "string_format", "string_join", "string_contains",
+        "equal_string", "val_to_string", "array_length", "array_push", "array_get", "http_make_request",
+        "http_response_to_json", "log_info", "log_error", "utils_datetime_now", "parse_with_schema", NULL};
+    for (const char *const *k = ok; *k; k++)
+        if (!strcmp(*k, type)) return true;
+    return false;
+}
+
+static bool plan_inline_ok(const plan *p) {
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (!node_inline_ok(p->nodes[i].type)) return false;
+    return true;
+}
 
 /* A compiled plan of one board version, loaded from the store on first use. */
 static plan_entry *plan_get(executor *x, const char *board_id, int64_t version, char *err, size_t n) {
@@ -117,6 +144,7 @@ static plan_entry *plan_get(executor *x, const char *board_id, int64_t version, 
         plan_entry *tmp = calloc(1, sizeof *tmp);
         if (!tmp) { plan_free(pl); snprintf(err, n, "out of memory"); return NULL; }
         tmp->p = pl;
+        tmp->inline_ok = plan_inline_ok(pl);
         tmp->refs = -1;  /* marks an uncached entry */
         return tmp;
     }
@@ -124,6 +152,7 @@ static plan_entry *plan_get(executor *x, const char *board_id, int64_t version, 
     snprintf(victim->board_id, sizeof victim->board_id, "%s", board_id);
     victim->version = version;
     victim->p = pl;
+    victim->inline_ok = plan_inline_ok(pl);
     victim->refs = 1;
     victim->last_use = ++x->tick;
     pthread_mutex_unlock(&x->plan_mu);
@@ -248,11 +277,11 @@ static json_t *parse_or_null(const char *text) {
     return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-static void execute(executor *x, exec_job *j, slot *sl) {
+static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const char *plan_err) {
     server *s = x->s;
     char err[512] = "";
-    plan_entry *pe = plan_get(x, j->board_id, j->board_version, err, sizeof err);
     if (!pe) {
+        snprintf(err, sizeof err, "%s", plan_err);
         json_t *error = json_pack("{s:s, s:n, s:s}", "code", "invalid_board", "node", "message", err);
         finish(x, j, "failed", NULL, error, NULL);
         json_decref(error);
@@ -296,6 +325,30 @@ static void execute(executor *x, exec_job *j, slot *sl) {
     }
     json_decref(payload), json_decref(vars);
     plan_put(x, pe);
+}
+
+bool exec_run_inline(executor *x, exec_job *j) {
+    if (x->stop) return false;
+    char perr[512] = "";
+    plan_entry *pe = plan_get(x, j->board_id, j->board_version, perr, sizeof perr);
+    if (!pe || !pe->inline_ok) {
+        if (pe) plan_put(x, pe);
+        return false;
+    }
+    /* A slot for cancellation, like a worker's. */
+    slot *sl = NULL;
+    pthread_mutex_lock(&x->mu);
+    for (int i = 0; i < x->ninline && !sl; i++)
+        if (!x->inline_slots[i].busy) { sl = &x->inline_slots[i]; sl->busy = true; }
+    pthread_mutex_unlock(&x->mu);
+    if (!sl) { plan_put(x, pe); return false; }
+    atomic_fetch_add(&x->running, 1);
+    execute(x, j, sl, pe, perr);
+    atomic_fetch_sub(&x->running, 1);
+    pthread_mutex_lock(&x->mu);
+    sl->busy = false;
+    pthread_mutex_unlock(&x->mu);
+    return true;
 }
 
 /* ---- workers ------------------------------------------------------------------------- */
@@ -355,7 +408,8 @@ static void *worker(void *arg) {
         }
         if (!j) continue;
         atomic_fetch_add(&x->running, 1);
-        execute(x, j, sl);
+        char perr[512] = "";
+        execute(x, j, sl, plan_get(x, j->board_id, j->board_version, perr, sizeof perr), perr);
         atomic_fetch_sub(&x->running, 1);
         if (j->waiter) waiters_remove(x, j);
         exec_job_free(j);
@@ -373,7 +427,9 @@ executor *exec_start(server *s, int workers) {
     pthread_mutex_init(&x->plan_mu, NULL);
     x->threads = calloc((size_t)workers, sizeof *x->threads);
     x->slots = calloc((size_t)workers, sizeof *x->slots);
-    if (!x->threads || !x->slots) { free(x->threads); free(x->slots); free(x); return NULL; }
+    x->ninline = (int)s->cfg.http_threads;
+    x->inline_slots = calloc((size_t)x->ninline, sizeof *x->inline_slots);
+    if (!x->threads || !x->slots || !x->inline_slots) { free(x->threads); free(x->slots); free(x->inline_slots); free(x); return NULL; }
     for (int i = 0; i < workers; i++) {
         worker_arg *wa = malloc(sizeof *wa);
         wa->x = x;
@@ -419,6 +475,11 @@ bool exec_cancel_local(executor *x, const char *run_id) {
     for (int i = 0; i < x->nworkers; i++)
         if (x->slots[i].r && !strcmp(x->slots[i].run_id, run_id)) {
             run_cancel(x->slots[i].r);
+            found = true;
+        }
+    for (int i = 0; i < x->ninline; i++)
+        if (x->inline_slots[i].r && !strcmp(x->inline_slots[i].run_id, run_id)) {
+            run_cancel(x->inline_slots[i].r);
             found = true;
         }
     pthread_mutex_unlock(&x->mu);
@@ -472,12 +533,19 @@ void exec_stop(executor *x) {
     pthread_mutex_lock(&x->mu);
     for (int i = 0; i < x->nworkers; i++)
         if (x->slots[i].r) run_cancel(x->slots[i].r);
+    for (int i = 0; i < x->ninline; i++)
+        if (x->inline_slots[i].r) run_cancel(x->inline_slots[i].r);
     pthread_mutex_unlock(&x->mu);
     for (int i = 0; i < x->nworkers; i++) pthread_join(x->threads[i], NULL);
+}
+
+void exec_free(executor *x) {
+    if (!x) return;
     for (int i = 0; i < EXEC_PLAN_CACHE_MAX; i++)
         if (x->plans[i].p) plan_free(x->plans[i].p);
     free(x->threads);
     free(x->slots);
+    free(x->inline_slots);
     free(x->waiters);
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);

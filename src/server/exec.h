@@ -37,10 +37,16 @@ executor *exec_start(server *s, int workers);
 /* Stop: no new work; running runs are cancelled after a grace period and
  * recorded; jobs handed off but not started go back to the queue. */
 void exec_stop(executor *x);
+/* Free it, after the HTTP listener has stopped (HTTP threads may use it). */
+void exec_free(executor *x);
 /* Hand a job over (its run is `running` under this server's worker id).
  * Returns false when the local list is full (the caller then leaves the
  * run queued in the store). */
 bool exec_submit(executor *x, exec_job *job);
+/* Run the job on the calling thread when its plan is straight-line (no
+ * loops, waits, network, files or packages); returns false, leaving the job
+ * to the caller, otherwise. The job stays the caller's. */
+bool exec_run_inline(executor *x, exec_job *job);
 /* Queued runs exist in the store: wake a worker to claim them. */
 void exec_wake(executor *x);
 /* Cancel a run executing here; false if it is not executing here. */

@@ -1,9 +1,432 @@
-/* r_members.c — placeholder being replaced (members and roles). */
+/* r_members.c — an app's members and roles.
+ *
+ * The rules live in auth/rbac.c (rbac_check_member_change,
+ * rbac_check_role_edit); this file gathers the real facts for them and makes
+ * the change. docs/server.md ("Members and roles") is the user-facing copy.
+ *
+ * Concurrency. Every change here runs in one transaction that first takes the
+ * app's lock (an UPDATE of the app's row: PostgreSQL holds a row lock until
+ * commit; SQLite already serialises writers at BEGIN IMMEDIATE). Inside it the
+ * caller's rights, the target's membership and the roles are read again, so
+ * the check and the writes see one consistent state: two transfers of
+ * ownership, or a transfer racing a demotion of the actor, run one after the
+ * other and the second is judged on what the first left. Before commit the
+ * transaction verifies the app still has exactly one owner.
+ *
+ * API keys may read members and roles when their role allows it, but never
+ * change them (403 keys_cannot_manage_members): keys are for integrations,
+ * and who may do what in an app is a decision for people. */
+#include <string.h>
+
+#include "server/accounts.h"
 #include "server/routes.h"
-HANDLER(h_members_list) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_member_put) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_member_delete) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_roles_list) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_role_create) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_role_update) { srv_problem(r, 501, "todo", "x"); }
-HANDLER(h_role_delete) { srv_problem(r, 501, "todo", "x"); }
+
+#define ROLE_NAME_BUF 72   /* srv_name_ok names are at most 64 bytes */
+
+typedef struct role_row {
+    char id[ID_MAX];
+    char name[ROLE_NAME_BUF];
+    perm_set perms;        /* as stored (not expanded) */
+    bool builtin;
+    bool is_owner;         /* the built-in owner role */
+} role_row;
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static perm_set perms_parse(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    perm_set s = 0;
+    if (!j || perm_set_from_json(j, &s, NULL, 0) != 0) s = 0;
+    json_decref(j);
+    return s;
+}
+
+static char *perms_text(perm_set s) {
+    json_t *j = perm_set_to_json(s);
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return t;
+}
+
+static bool refuse_key(srv_req *r) {
+    if (r->who.kind != PRINCIPAL_API_KEY) return false;
+    srv_problem(r, 403, "keys_cannot_manage_members", "API keys cannot change members or roles; a user must");
+    return true;
+}
+
+/* A role name a user may choose: srv_name_ok and not shaped like a role id
+ * (so "{role}" in a path, which takes either, is never ambiguous). */
+static bool role_name_ok(const char *s) { return srv_name_ok(s) && !id_valid("role", s); }
+
+static void role_fill(const db_rows *rows, size_t i, role_row *out) {
+    snprintf(out->id, sizeof out->id, "%s", db_rows_text(rows, i, 0));
+    snprintf(out->name, sizeof out->name, "%s", db_rows_text(rows, i, 1));
+    out->perms = perms_parse(db_rows_text(rows, i, 2));
+    out->builtin = db_rows_int(rows, i, 3) != 0;
+    out->is_owner = out->builtin && strcmp(out->name, "owner") == 0;
+}
+
+/* The role of this app whose id or name is `key`: 1 found, 0 not, <0 store error. */
+static int role_find(srv_req *r, db_tx *tx, const char *key, role_row *out, db_err *e) {
+    if (!key || !*key) return 0;
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(r->app_id), DB_TEXT(key)};
+    const char *sql = "SELECT id, name, permissions, builtin FROM roles WHERE app_id = $1 AND (id = $2 OR name = $2)";
+    int rc = tx ? db_tx_exec(tx, sql, p, 2, &rows, e) : db_exec(r->srv->db, sql, p, 2, &rows, e);
+    if (rc < 0) return rc;
+    size_t n = db_rows_count(rows), pick = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(db_rows_text(rows, i, 0), key) == 0) pick = i;  /* an id match wins */
+    if (n) role_fill(rows, pick, out);
+    db_rows_free(rows);
+    return n ? 1 : 0;
+}
+
+/* The built-in role `name` of this app (owner, admin, …): 1, 0, <0. */
+static int builtin_role(db_tx *tx, const char *app, const char *name, role_row *out, db_err *e) {
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(app), DB_TEXT(name)};
+    int rc = db_tx_exec(tx, "SELECT id, name, permissions, builtin FROM roles WHERE app_id = $1 AND name = $2 AND builtin = 1", p, 2, &rows, e);
+    if (rc < 0) return rc;
+    int found = db_rows_count(rows) == 1;
+    if (found) role_fill(rows, 0, out);
+    db_rows_free(rows);
+    return found;
+}
+
+/* The membership of user_id in this app: 1 (role and joined_at filled), 0, <0. */
+static int member_find(srv_req *r, db_tx *tx, const char *user_id, role_row *role, int64_t *joined, db_err *e) {
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(r->app_id), DB_TEXT(user_id)};
+    int rc = db_tx_exec(tx, "SELECT ro.id, ro.name, ro.permissions, ro.builtin, m.joined_at FROM members m JOIN roles ro ON ro.id = m.role_id"
+                            " WHERE m.app_id = $1 AND m.user_id = $2", p, 2, &rows, e);
+    if (rc < 0) return rc;
+    int found = db_rows_count(rows) == 1;
+    if (found) {
+        role_fill(rows, 0, role);
+        if (joined) *joined = db_rows_int(rows, 0, 4);
+    }
+    db_rows_free(rows);
+    return found;
+}
+
+/* The {user} parameter — a user id (usr_…) or an e-mail address — to the
+ * user's id and e-mail: 1, 0 (no such user), <0. */
+static int user_find(db_tx *tx, const char *key, char id[ID_MAX], char email[ACCOUNT_EMAIL_MAX + 1], db_err *e) {
+    char norm[ACCOUNT_EMAIL_MAX + 1];
+    const char *sql;
+    if (id_valid("usr", key)) sql = "SELECT id, email FROM users WHERE id = $1";
+    else if (accounts_email_normal(key, norm)) {
+        sql = "SELECT id, email FROM users WHERE email = $1";
+        key = norm;
+    } else return 0;
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(key)};
+    int rc = db_tx_exec(tx, sql, p, 1, &rows, e);
+    if (rc < 0) return rc;
+    int found = db_rows_count(rows) == 1;
+    if (found) {
+        snprintf(id, ID_MAX, "%s", db_rows_text(rows, 0, 0));
+        snprintf(email, ACCOUNT_EMAIL_MAX + 1, "%s", db_rows_text(rows, 0, 1));
+    }
+    db_rows_free(rows);
+    return found;
+}
+
+/* Begin a transaction holding this app's lock (see the top of the file), and
+ * read the caller's rights in the app again inside it. NULL when answered
+ * (store error; the app is gone: 404; the caller is no longer a member: 403). */
+static db_tx *begin_locked(srv_req *r, perm_set *actor) {
+    db_tx *tx;
+    db_err e;
+    if (srv_db_failed(r, db_begin(r->srv->db, &tx, &e), &e, NULL)) return NULL;
+    db_rows *rows = NULL;
+    db_val pa[] = {DB_TEXT(r->app_id)};
+    int rc = db_tx_exec(tx, "UPDATE apps SET name = name WHERE id = $1", pa, 1, &rows, &e);
+    size_t locked = rc == 0 ? db_rows_changed(rows) : 0;
+    db_rows_free(rows);
+    if (rc < 0) { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); return NULL; }
+    if (!locked) { db_rollback(tx); srv_problem(r, 404, "not_found", "no such app"); return NULL; }
+    role_row mine;
+    rc = member_find(r, tx, r->who.user_id, &mine, NULL, &e);
+    if (rc <= 0) {
+        db_rollback(tx);
+        if (rc < 0) srv_db_failed(r, rc, &e, NULL);
+        else srv_problem(r, 403, "forbidden", "you are no longer a member of this app");
+        return NULL;
+    }
+    /* as authn_app_perms computes them, on the role as it is now */
+    *actor = r->who.kind == PRINCIPAL_PAT ? rbac_effective(mine.perms, r->who.scopes) : perm_expand(mine.perms);
+    return tx;
+}
+
+/* Exactly one member holds the owner role: 0, or <0 (rc), or 1 when broken. */
+static int owner_count_ok(srv_req *r, db_tx *tx, db_err *e) {
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(r->app_id)};
+    int rc = db_tx_exec(tx, "SELECT COUNT(*) FROM members m JOIN roles ro ON ro.id = m.role_id"
+                            " WHERE m.app_id = $1 AND ro.builtin = 1 AND ro.name = 'owner'", p, 1, &rows, e);
+    if (rc < 0) return rc;
+    int64_t n = db_rows_int(rows, 0, 0);
+    db_rows_free(rows);
+    return n == 1 ? 0 : 1;
+}
+
+/* Commit after the owner check; answers on failure. true when committed. */
+static bool finish(srv_req *r, db_tx *tx) {
+    db_err e;
+    int rc = owner_count_ok(r, tx, &e);
+    if (rc != 0) {
+        db_rollback(tx);
+        if (rc < 0) srv_db_failed(r, rc, &e, NULL);
+        else srv_problem(r, 409, "one_owner", "an app has exactly one owner");
+        return false;
+    }
+    return !srv_db_failed(r, db_commit(tx, &e), &e, NULL);
+}
+
+static json_t *role_json(const role_row *ro, int64_t members) {
+    return json_pack("{s:s, s:s, s:o, s:b, s:I}", "id", ro->id, "name", ro->name, "permissions", perm_set_to_json(ro->perms),
+                     "builtin", ro->builtin, "members", (json_int_t)members);
+}
+
+/* ---- members ------------------------------------------------------------------ */
+
+HANDLER(h_members_list) {
+    db_rows *rows = NULL;
+    db_err e;
+    db_val p[] = {DB_TEXT(r->app_id)};
+    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT m.user_id, u.email, ro.name, ro.id, m.joined_at FROM members m"
+                                             " JOIN users u ON u.id = m.user_id JOIN roles ro ON ro.id = m.role_id"
+                                             " WHERE m.app_id = $1 ORDER BY m.joined_at, m.user_id", p, 1, &rows, &e), &e, NULL)) return;
+    json_t *items = json_array();
+    for (size_t i = 0; i < db_rows_count(rows); i++)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:I}", "user_id", db_rows_text(rows, i, 0), "email", db_rows_text(rows, i, 1),
+                                               "role", db_rows_text(rows, i, 2), "role_id", db_rows_text(rows, i, 3),
+                                               "joined_at", (json_int_t)db_rows_int(rows, i, 4)));
+    db_rows_free(rows);
+    srv_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* Answer a rule's refusal or a lookup's miss: roll back, then the problem. */
+#define FAIL(status, code, ...) do { db_rollback(tx); srv_problem(r, status, code, __VA_ARGS__); goto out; } while (0)
+#define DBFAIL(rc) do { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); goto out; } while (0)
+
+HANDLER(h_member_put) {
+    if (refuse_key(r)) return;
+    json_t *b = srv_body_json(r);
+    if (!b) return;
+    const char *role_key = json_string_value(json_object_get(b, "role"));
+    db_tx *tx = NULL;
+    db_err e;
+    perm_set actor;
+    char uid[ID_MAX], email[ACCOUNT_EMAIL_MAX + 1];
+    role_row to, cur, admin;
+    int64_t joined = now_us();
+    int rc;
+    if (!role_key || !*role_key) { srv_problem(r, 422, "bad_role", "role: the name (or id) of one of the app's roles"); goto out; }
+    if (!(tx = begin_locked(r, &actor))) goto out;
+    if ((rc = user_find(tx, srv_param(r, "user"), uid, email, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(404, "not_found", "no such user (give a user id usr_… or an e-mail address)");
+    if ((rc = role_find(r, tx, role_key, &to, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(422, "unknown_role", "this app has no role \"%.64s\"", role_key);
+    if ((rc = member_find(r, tx, uid, &cur, &joined, &e)) < 0) DBFAIL(rc);
+    bool is_member = rc == 1;
+    rbac_change c = {
+        .actor = actor,
+        .actor_is_target = strcmp(uid, r->who.user_id) == 0,
+        .target_is_owner = is_member && cur.is_owner,
+        .new_role_is_owner = to.is_owner,
+        .removing = false,
+        .target_perms = is_member ? cur.perms : 0,
+        .new_role_perms = to.perms,
+    };
+    const char *why = rbac_check_member_change(&c);
+    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    if (to.is_owner && !c.target_is_owner) {
+        /* a transfer: the previous owner becomes admin, in this transaction */
+        if ((rc = builtin_role(tx, r->app_id, "admin", &admin, &e)) < 0) DBFAIL(rc);
+        if (!rc) FAIL(500, "internal", "the app has no admin role");
+        db_val pd[] = {DB_TEXT(admin.id), DB_TEXT(r->app_id), DB_TEXT(to.id), DB_TEXT(uid)};
+        if ((rc = db_tx_exec(tx, "UPDATE members SET role_id = $1 WHERE app_id = $2 AND role_id = $3 AND user_id <> $4", pd, 4, NULL, &e)) < 0) DBFAIL(rc);
+    }
+    if (is_member) {
+        db_val pu[] = {DB_TEXT(to.id), DB_TEXT(r->app_id), DB_TEXT(uid)};
+        rc = db_tx_exec(tx, "UPDATE members SET role_id = $1 WHERE app_id = $2 AND user_id = $3", pu, 3, NULL, &e);
+    } else {
+        db_val pi[] = {DB_TEXT(r->app_id), DB_TEXT(uid), DB_TEXT(to.id), DB_INT(joined)};
+        rc = db_tx_exec(tx, "INSERT INTO members (app_id, user_id, role_id, joined_at) VALUES ($1, $2, $3, $4)", pi, 4, NULL, &e);
+    }
+    if (rc < 0) DBFAIL(rc);
+    if (!finish(r, tx)) goto out;
+    srv_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:I}", "user_id", uid, "email", email, "role", to.name, "role_id", to.id,
+                               "joined_at", (json_int_t)joined));
+out:
+    json_decref(b);
+}
+
+HANDLER(h_member_delete) {
+    if (refuse_key(r)) return;
+    db_tx *tx = NULL;
+    db_err e;
+    perm_set actor;
+    char uid[ID_MAX], email[ACCOUNT_EMAIL_MAX + 1];
+    role_row cur;
+    int rc;
+    if (!(tx = begin_locked(r, &actor))) goto out;
+    if ((rc = user_find(tx, srv_param(r, "user"), uid, email, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(404, "not_found", "no such user");
+    if ((rc = member_find(r, tx, uid, &cur, NULL, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(404, "not_found", "this user is not a member of the app");
+    rbac_change c = {
+        .actor = actor,
+        .actor_is_target = strcmp(uid, r->who.user_id) == 0,
+        .target_is_owner = cur.is_owner,
+        .removing = true,
+        .target_perms = cur.perms,
+    };
+    const char *why = rbac_check_member_change(&c);
+    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    db_val pd[] = {DB_TEXT(r->app_id), DB_TEXT(uid)};
+    if ((rc = db_tx_exec(tx, "DELETE FROM members WHERE app_id = $1 AND user_id = $2", pd, 2, NULL, &e)) < 0) DBFAIL(rc);
+    if (!finish(r, tx)) goto out;
+    srv_json(r, 204, NULL);
+out:;
+}
+
+/* ---- roles -------------------------------------------------------------------- */
+
+HANDLER(h_roles_list) {
+    db_rows *rows = NULL;
+    db_err e;
+    db_val p[] = {DB_TEXT(r->app_id)};
+    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT ro.id, ro.name, ro.permissions, ro.builtin,"
+                                             " (SELECT COUNT(*) FROM members m WHERE m.role_id = ro.id)"
+                                             " FROM roles ro WHERE ro.app_id = $1 ORDER BY ro.builtin DESC, ro.id", p, 1, &rows, &e), &e, NULL)) return;
+    json_t *items = json_array();
+    for (size_t i = 0; i < db_rows_count(rows); i++) {
+        role_row ro;
+        role_fill(rows, i, &ro);
+        json_array_append_new(items, role_json(&ro, db_rows_int(rows, i, 4)));
+    }
+    db_rows_free(rows);
+    srv_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* Members and API keys holding the role: <0 on a store error. */
+static int role_holders(db_tx *tx, const char *role_id, int64_t *members, int64_t *keys, db_err *e) {
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(role_id)};
+    int rc = db_tx_exec(tx, "SELECT COUNT(*) FROM members WHERE role_id = $1", p, 1, &rows, e);
+    if (rc < 0) return rc;
+    *members = db_rows_int(rows, 0, 0);
+    db_rows_free(rows);
+    rows = NULL;
+    if (!keys) return 0;
+    if ((rc = db_tx_exec(tx, "SELECT COUNT(*) FROM api_keys WHERE role_id = $1", p, 1, &rows, e)) < 0) return rc;
+    *keys = db_rows_int(rows, 0, 0);
+    db_rows_free(rows);
+    return 0;
+}
+
+#define BAD_NAME_MSG "name: 1 to 64 of A-Z a-z 0-9 _ . - (not starting with ., not shaped like a role id)"
+
+HANDLER(h_role_create) {
+    if (refuse_key(r)) return;
+    json_t *b = srv_body_json(r);
+    if (!b) return;
+    db_tx *tx = NULL;
+    db_err e;
+    perm_set actor, perms = 0;
+    char err[128], *ptext = NULL;
+    const char *name = json_string_value(json_object_get(b, "name"));
+    role_row ro = {.builtin = false};
+    int rc;
+    if (!role_name_ok(name)) { srv_problem(r, 422, "bad_name", BAD_NAME_MSG); goto out; }
+    if (perm_set_from_json(json_object_get(b, "permissions"), &perms, err, sizeof err) != 0) {
+        srv_problem(r, 422, "bad_permissions", "permissions: %s", err);
+        goto out;
+    }
+    if (!(tx = begin_locked(r, &actor))) goto out;
+    const char *why = rbac_check_role_edit(actor, false, false, perms);
+    if (why) FAIL(403, why, "this role is not allowed (%s); see docs/auth.md", why);
+    id_new("role", ro.id);
+    snprintf(ro.name, sizeof ro.name, "%s", name);
+    ro.perms = perms;
+    if (!(ptext = perms_text(perms))) FAIL(500, "internal", "out of memory");
+    db_val pi[] = {DB_TEXT(ro.id), DB_TEXT(r->app_id), DB_TEXT(name), DB_TEXT(ptext)};
+    rc = db_tx_exec(tx, "INSERT INTO roles (id, app_id, name, permissions, builtin) VALUES ($1, $2, $3, $4, 0)", pi, 4, NULL, &e);
+    if (rc == DB_CONFLICT) FAIL(409, "role_exists", "the app already has a role named \"%s\"", name);
+    if (rc < 0) DBFAIL(rc);
+    if (!finish(r, tx)) goto out;
+    srv_json(r, 201, role_json(&ro, 0));
+out:
+    free(ptext);
+    json_decref(b);
+}
+
+HANDLER(h_role_update) {
+    if (refuse_key(r)) return;
+    json_t *b = srv_body_json(r);
+    if (!b) return;
+    db_tx *tx = NULL;
+    db_err e;
+    perm_set actor, perms = 0;
+    char err[128], *ptext = NULL;
+    json_t *nv = json_object_get(b, "name"), *pv = json_object_get(b, "permissions");
+    role_row ro;
+    int64_t members = 0;
+    int rc;
+    if (nv && !role_name_ok(json_string_value(nv))) { srv_problem(r, 422, "bad_name", BAD_NAME_MSG); goto out; }
+    if (pv && perm_set_from_json(pv, &perms, err, sizeof err) != 0) { srv_problem(r, 422, "bad_permissions", "permissions: %s", err); goto out; }
+    if (!(tx = begin_locked(r, &actor))) goto out;
+    if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(404, "not_found", "no such role");
+    if (!pv) perms = ro.perms;
+    /* everything the edit touches: what it adds and what it takes away */
+    const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms | perms);
+    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    if (nv && strcmp(json_string_value(nv), ro.name) != 0) {
+        db_val pn[] = {DB_TEXT(json_string_value(nv)), DB_TEXT(ro.id)};
+        rc = db_tx_exec(tx, "UPDATE roles SET name = $1 WHERE id = $2", pn, 2, NULL, &e);
+        if (rc == DB_CONFLICT) FAIL(409, "role_exists", "the app already has a role named \"%s\"", json_string_value(nv));
+        if (rc < 0) DBFAIL(rc);
+        snprintf(ro.name, sizeof ro.name, "%s", json_string_value(nv));
+    }
+    if (pv) {
+        if (!(ptext = perms_text(perms))) FAIL(500, "internal", "out of memory");
+        db_val pp[] = {DB_TEXT(ptext), DB_TEXT(ro.id)};
+        if ((rc = db_tx_exec(tx, "UPDATE roles SET permissions = $1 WHERE id = $2", pp, 2, NULL, &e)) < 0) DBFAIL(rc);
+        ro.perms = perms;
+    }
+    if ((rc = role_holders(tx, ro.id, &members, NULL, &e)) < 0) DBFAIL(rc);
+    if (!finish(r, tx)) goto out;
+    srv_json(r, 200, role_json(&ro, members));
+out:
+    free(ptext);
+    json_decref(b);
+}
+
+HANDLER(h_role_delete) {
+    if (refuse_key(r)) return;
+    db_tx *tx = NULL;
+    db_err e;
+    perm_set actor;
+    role_row ro;
+    int64_t members = 0, keys = 0;
+    int rc;
+    if (!(tx = begin_locked(r, &actor))) goto out;
+    if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
+    if (!rc) FAIL(404, "not_found", "no such role");
+    const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms);
+    if (why) FAIL(403, why, "this role cannot be deleted (%s); see docs/auth.md", why);
+    if ((rc = role_holders(tx, ro.id, &members, &keys, &e)) < 0) DBFAIL(rc);
+    if (members || keys)
+        FAIL(409, "role_in_use", "the role is held by %lld member(s) and %lld API key(s), revoked keys included; give them another role first",
+             (long long)members, (long long)keys);
+    db_val pd[] = {DB_TEXT(ro.id), DB_TEXT(r->app_id)};
+    if ((rc = db_tx_exec(tx, "DELETE FROM roles WHERE id = $1 AND app_id = $2", pd, 2, NULL, &e)) < 0) DBFAIL(rc);
+    if (!finish(r, tx)) goto out;
+    srv_json(r, 204, NULL);
+out:;
+}

@@ -159,6 +159,10 @@ void routes_dispatch(srv_req *r) {
         return;
     }
     r->route = rt;
+    if (atomic_load(&s->stopping) && rt->scope != SCOPE_PUBLIC) {
+        srv_header_add(r, "Retry-After", "5");
+        return srv_problem(r, 503, "stopping", "the server is shutting down");
+    }
     authn_resolve(r);
     if (r->status) return;  /* a presented credential was refused */
     if (rt->scope == SCOPE_PUBLIC) return rt->handler(r);

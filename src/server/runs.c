@@ -39,8 +39,10 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
     }
     db_rows_free(rows);
     *version = v;
-    int64_t depth = exec_running(s->exec);
-    if (depth >= s->cfg.max_queue_length || queue_depth(s->db, &e) >= s->cfg.max_queue_length)
+    /* The local hand-off list is counted exactly; the store's queue (runs
+     * other servers or recovery left queued) through a count the
+     * housekeeper refreshes every second. */
+    if (exec_running(s->exec) + atomic_load(&s->queued_in_store) >= s->cfg.max_queue_length)
         return snprintf(err, n, "the run queue is full (max_queue_length %lld)", (long long)s->cfg.max_queue_length), RUN_QUEUE_FULL;
 
     id_new("run", run_id);
@@ -73,6 +75,11 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
         if (sp->waiter) sp->waiter->deferred_pending = false;
         exec_job_free(j);
         return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
+    }
+    /* A waiting webhook of a straight-line board runs right here. */
+    if (sp->waiter && exec_run_inline(s->exec, j)) {
+        exec_job_free(j);
+        return RUN_CREATED;
     }
     if (!exec_submit(s->exec, j)) {
         /* Local list full or stopping: leave it to the queue. */

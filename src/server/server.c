@@ -102,6 +102,8 @@ static void *housekeeper(void *arg) {
         int64_t now = now_us();
         db_err e;
         exec_expire_waiters(s->exec, now);
+        int64_t depth = queue_depth(s->db, &e);
+        if (depth >= 0) atomic_store(&s->queued_in_store, depth);
         exec_sweep_cancels(s->exec);
         sched_tick(s, now);
         if (now - last_beat >= HEARTBEAT_EVERY_S * 1000000LL) {
@@ -202,8 +204,9 @@ void srv_stop(server *s) {
         pthread_cond_destroy(&s->hk_cv);
     }
     if (s->exec) exec_stop(s->exec);
-    s->exec = NULL;
     if (s->daemon) http_stop(s);
+    exec_free(s->exec);
+    s->exec = NULL;
     sched_free(s);
     sse_hub_free(s->hub);
     metrics_free(s->metrics);

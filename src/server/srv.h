@@ -149,6 +149,7 @@ struct server {
     sse_hub *hub;
     srv_metrics *metrics;
     atomic_bool stopping;
+    _Atomic int64_t queued_in_store;   /* runs queued in the store, refreshed each second */
     atomic_bool ready;
     bool tls;
     int lock_fd;

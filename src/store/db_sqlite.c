@@ -1,11 +1,15 @@
 /* db_sqlite.c — the SQLite backend of db.h, weir's embedded default.
  *
- * A pool of connections to one file in WAL mode: reads run in parallel on any
- * free connection; writes take a process-wide lock for that file first, so
- * in-process writers queue on a mutex instead of spinning in SQLite's busy
- * handler (busy_timeout is left for other processes). Each connection keeps
- * its prepared statements (SQLITE_PREPARE_PERSISTENT), keyed by SQL text,
- * because the server runs the same few statements over and over. */
+ * One file in WAL mode, a pool of reader connections and one writer
+ * connection. Reads run in parallel on any free reader. Writes and
+ * transactions run on the writer, under a process-wide lock for that file, so
+ * in-process writers queue on a condition variable (without holding a reader)
+ * instead of spinning in SQLite's busy handler; busy_timeout is left for
+ * other processes. A statement is a write when sqlite3_stmt_readonly says so;
+ * what each SQL text is gets remembered, so a known write goes straight to
+ * the writer. Each connection keeps its prepared statements
+ * (SQLITE_PREPARE_PERSISTENT), keyed by SQL text, because the server runs the
+ * same few statements over and over. */
 #include "store/db_internal.h"
 
 #include <errno.h>
@@ -21,15 +25,21 @@
 #include <unistd.h>
 
 #define SQLITE_STMT_CACHE 64   /* prepared statements kept per connection */
+#define SQLITE_KINDS_CACHE 256 /* SQL texts remembered as read or write, per pool */
 #define SQLITE_MAX_PARAMS 999  /* largest $N accepted */
 
 /* ---- the write lock, one per database file in this process ------------- */
 
+/* Not a mutex: a transaction may end on another thread than it began on.
+ * owner only serves to refuse a thread waiting for the lock it holds. */
 typedef struct file_lock {
     dev_t dev;
     ino_t ino;
-    int refs;
+    int refs;               /* pools open on this file; under file_locks_mu */
     pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool held;
+    pthread_t owner;
     struct file_lock *next;
 } file_lock;
 
@@ -47,6 +57,7 @@ static file_lock *file_lock_get(dev_t dev, ino_t ino) {
         l->ino = ino;
         l->refs = 1;
         pthread_mutex_init(&l->mu, NULL);
+        pthread_cond_init(&l->cv, NULL);
         l->next = file_locks;
         file_locks = l;
     }
@@ -63,6 +74,7 @@ static void file_lock_put(file_lock *l) {
                 *p = l->next;
                 break;
             }
+        pthread_cond_destroy(&l->cv);
         pthread_mutex_destroy(&l->mu);
         free(l);
     }
@@ -72,14 +84,30 @@ static void file_lock_put(file_lock *l) {
 static int write_lock(file_lock *l, db_err *err) {
     struct timespec ts;
     db_deadline(&ts, DB_ACQUIRE_TIMEOUT_MS);
-    int e = pthread_mutex_timedlock(&l->mu, &ts);
-    if (e == ETIMEDOUT)
-        return db_fail(err, DB_BUSY, "sqlite: no write lock within %d ms", DB_ACQUIRE_TIMEOUT_MS);
-    if (e) return db_fail(err, DB_ERROR, "sqlite: write lock: %s", strerror(e));
+    pthread_mutex_lock(&l->mu);
+    if (l->held && pthread_equal(l->owner, pthread_self())) {
+        pthread_mutex_unlock(&l->mu);
+        return db_fail(err, DB_ERROR, "sqlite: this thread already holds the write lock "
+                                      "(a write outside its own open transaction)");
+    }
+    while (l->held) {
+        if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT && l->held) {
+            pthread_mutex_unlock(&l->mu);
+            return db_fail(err, DB_BUSY, "sqlite: no write lock within %d ms", DB_ACQUIRE_TIMEOUT_MS);
+        }
+    }
+    l->held = true;
+    l->owner = pthread_self();
+    pthread_mutex_unlock(&l->mu);
     return 0;
 }
 
-static void write_unlock(file_lock *l) { pthread_mutex_unlock(&l->mu); }
+static void write_unlock(file_lock *l) {
+    pthread_mutex_lock(&l->mu);
+    l->held = false;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
 
 /* ---- connections and their statement caches --------------------------- */
 
@@ -100,13 +128,23 @@ typedef struct sconn {
     uint64_t tick;
 } sconn;
 
+/* What an SQL text was found to be, so a write skips the readers. */
+typedef struct sql_kind {
+    uint64_t hash;
+    char *sql;
+    bool write;
+} sql_kind;
+
 typedef struct sdb {
     struct db base;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;     /* readers' busy flags, kinds */
     pthread_cond_t cv;
-    sconn *conns;
+    sconn *conns;           /* readers */
     int n;
+    sconn writer;           /* used only under the write lock */
     file_lock *wl;
+    sql_kind kinds[SQLITE_KINDS_CACHE];
+    int nkinds;
 } sdb;
 
 typedef struct stx {
@@ -260,23 +298,32 @@ oom:
     return db_fail(err, DB_ERROR, "sqlite: out of memory copying a result");
 }
 
-/* One statement on connection c; in_tx: the caller holds the write lock. */
-static int run(sdb *s, sconn *c, bool in_tx, const char *sql, const db_val *params, int nparams,
-               db_rows **rows, db_err *err) {
-    cached_stmt *e = NULL;
-    int rc = prepare_cached(c, sql, &e, err);
-    if (rc) return rc;
-    rc = bind_params(c, e, params, nparams, err);
-    bool locked = false;
-    if (rc == 0 && !in_tx && !sqlite3_stmt_readonly(e->st)) {
-        rc = write_lock(s->wl, err);
-        locked = rc == 0;
-    }
+/* One prepared statement on c: bind, step to the end, reset. */
+static int run_stmt(sconn *c, cached_stmt *e, const db_val *params, int nparams, db_rows **rows, db_err *err) {
+    int rc = bind_params(c, e, params, nparams, err);
     if (rc == 0) rc = step_all(c, e->st, rows, err);
     sqlite3_reset(e->st);
     sqlite3_clear_bindings(e->st);
-    if (locked) write_unlock(s->wl);
     return rc;
+}
+
+/* One statement on c, whose use the caller has already arranged. */
+static int run(sconn *c, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
+    cached_stmt *e = NULL;
+    int rc = prepare_cached(c, sql, &e, err);
+    return rc ? rc : run_stmt(c, e, params, nparams, rows, err);
+}
+
+/* An autocommit statement must not leave a transaction open (BEGIN through
+ * db_exec): roll it back and say so. */
+static int check_autocommit(sconn *c, int rc, db_rows **rows, db_err *err) {
+    if (sqlite3_get_autocommit(c->h)) return rc;
+    sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    if (rows) {
+        db_rows_free(*rows);
+        *rows = NULL;
+    }
+    return db_fail(err, DB_ERROR, "sqlite: transaction statements go through db_begin / db_commit");
 }
 
 /* ---- the pool --------------------------------------------------------- */
@@ -307,13 +354,52 @@ static void release(sdb *s, sconn *c) {
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Whether sql is known to be a write. */
+static bool known_write(sdb *s, const char *sql, uint64_t h) {
+    bool write = false;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nkinds; i++)
+        if (s->kinds[i].hash == h && strcmp(s->kinds[i].sql, sql) == 0) {
+            write = s->kinds[i].write;
+            break;
+        }
+    pthread_mutex_unlock(&s->mu);
+    return write;
+}
+
+static void remember_kind(sdb *s, const char *sql, uint64_t h, bool write) {
+    pthread_mutex_lock(&s->mu);
+    bool known = false;
+    for (int i = 0; i < s->nkinds && !known; i++) known = s->kinds[i].hash == h && strcmp(s->kinds[i].sql, sql) == 0;
+    if (!known && s->nkinds < SQLITE_KINDS_CACHE) {
+        char *copy = strdup(sql);
+        if (copy) s->kinds[s->nkinds++] = (sql_kind){.hash = h, .sql = copy, .write = write};
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 static int sq_exec(db *d, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
     sdb *s = (sdb *)d;
-    sconn *c;
-    int rc = acquire(s, &c, err);
-    if (rc) return rc;
-    rc = run(s, c, false, sql, params, nparams, rows, err);
-    release(s, c);
+    uint64_t h = hash_text(sql);
+    int rc;
+    if (!known_write(s, sql, h)) {
+        sconn *c = NULL;
+        if ((rc = acquire(s, &c, err)) != 0) return rc;
+        cached_stmt *e = NULL;
+        rc = prepare_cached(c, sql, &e, err);
+        bool write = rc == 0 && !sqlite3_stmt_readonly(e->st);
+        if (rc == 0) remember_kind(s, sql, h, write);
+        if (rc == 0 && !write) {
+            rc = run_stmt(c, e, params, nparams, rows, err);
+            rc = check_autocommit(c, rc, rows, err);
+        }
+        release(s, c);
+        if (rc || !write) return rc;
+    }
+    if ((rc = write_lock(s->wl, err)) != 0) return rc;
+    rc = run(&s->writer, sql, params, nparams, rows, err);
+    rc = check_autocommit(&s->writer, rc, rows, err);
+    write_unlock(s->wl);
     return rc;
 }
 
@@ -321,57 +407,49 @@ static int sq_begin(db *d, db_tx **out, db_err *err) {
     sdb *s = (sdb *)d;
     stx *tx = calloc(1, sizeof *tx);
     if (!tx) return db_fail(err, DB_ERROR, "sqlite: out of memory");
-    int rc = acquire(s, &tx->c, err);
+    int rc = write_lock(s->wl, err);
+    if (rc == 0 && (rc = run(&s->writer, "BEGIN IMMEDIATE", NULL, 0, NULL, err)) != 0) write_unlock(s->wl);
     if (rc) {
         free(tx);
         return rc;
     }
-    if ((rc = write_lock(s->wl, err)) != 0) {
-        release(s, tx->c);
-        free(tx);
-        return rc;
-    }
-    if ((rc = run(s, tx->c, true, "BEGIN IMMEDIATE", NULL, 0, NULL, err)) != 0) {
-        write_unlock(s->wl);
-        release(s, tx->c);
-        free(tx);
-        return rc;
-    }
     tx->base.d = d;
+    tx->c = &s->writer;
     *out = &tx->base;
     return 0;
 }
 
 static int sq_tx_exec(db_tx *t, const char *sql, const db_val *params, int nparams, db_rows **rows,
                       db_err *err) {
-    stx *tx = (stx *)t;
-    return run((sdb *)t->d, tx->c, true, sql, params, nparams, rows, err);
+    return run(((stx *)t)->c, sql, params, nparams, rows, err);
 }
 
 static void tx_end(stx *tx) {
     sdb *s = (sdb *)tx->base.d;
     if (!sqlite3_get_autocommit(tx->c->h)) sqlite3_exec(tx->c->h, "ROLLBACK", NULL, NULL, NULL);
     write_unlock(s->wl);
-    release(s, tx->c);
     free(tx);
 }
 
 static int sq_commit(db_tx *t, db_err *err) {
     stx *tx = (stx *)t;
-    int rc = run((sdb *)t->d, tx->c, true, "COMMIT", NULL, 0, NULL, err);
+    int rc = run(tx->c, "COMMIT", NULL, 0, NULL, err);
     tx_end(tx);   /* rolls back if COMMIT failed */
     return rc;
 }
 
 static void sq_rollback(db_tx *t) { tx_end((stx *)t); }
 
+static void close_conn(sconn *c) {
+    for (int j = 0; j < c->ncache; j++) cached_free(&c->cache[j]);
+    sqlite3_close_v2(c->h);
+}
+
 static void sq_close(db *d) {
     sdb *s = (sdb *)d;
-    for (int i = 0; i < s->n; i++) {
-        sconn *c = &s->conns[i];
-        for (int j = 0; j < c->ncache; j++) cached_free(&c->cache[j]);
-        sqlite3_close_v2(c->h);
-    }
+    for (int i = 0; i < s->n; i++) close_conn(&s->conns[i]);
+    close_conn(&s->writer);
+    for (int i = 0; i < s->nkinds; i++) free(s->kinds[i].sql);
     free(s->conns);
     file_lock_put(s->wl);
     pthread_cond_destroy(&s->cv);
@@ -394,7 +472,7 @@ static const db_ops sqlite_ops = {
 /* Run a PRAGMA; when expect is set, its one result must equal it. */
 static int pragma(sconn *c, const char *sql, const char *expect, db_err *err) {
     db_rows *r = NULL;
-    int rc = run(NULL, c, true, sql, NULL, 0, &r, err);
+    int rc = run(c, sql, NULL, 0, &r, err);
     if (rc) return rc;
     const char *got = db_rows_text(r, 0, 0);
     if (expect && (!got || strcasecmp(got, expect) != 0)) {
@@ -425,6 +503,7 @@ static int parse_options(const char *options, const char **sync, db_err *err) {
 }
 
 static int open_conn(sdb *s, sconn *c, const char *path, const char *sync, bool first, db_err *err) {
+    memset(c, 0, sizeof *c);
     int rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = db_fail(err, DB_ERROR, "sqlite: opening %s: %s", path, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
@@ -480,9 +559,14 @@ int db_sqlite_open(const char *path, const char *options, int pool_size, db **ou
         sq_close(&s->base);
         return db_fail(err, DB_ERROR, "sqlite: out of memory");
     }
+    /* The writer first: it switches the file to WAL. */
+    if ((rc = open_conn(s, &s->writer, path, sync, true, err)) != 0) {
+        sq_close(&s->base);
+        return rc;
+    }
     for (int i = 0; i < pool_size; i++) {
         s->n = i + 1;   /* so sq_close closes what was opened */
-        if ((rc = open_conn(s, &s->conns[i], path, sync, i == 0, err)) != 0) {
+        if ((rc = open_conn(s, &s->conns[i], path, sync, false, err)) != 0) {
             sq_close(&s->base);
             return rc;
         }

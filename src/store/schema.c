@@ -76,7 +76,11 @@ static const char *const m1[] = {
     " created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT,"
     " worker TEXT, attempts BIGINT NOT NULL DEFAULT 0, cancel_requested BIGINT NOT NULL DEFAULT 0,"
     " created_by TEXT, rerun_of TEXT)",
-    "CREATE INDEX runs_queue ON runs (status, id)",
+    /* Partial indexes: only runs in flight are in them, so the queue stays
+     * small however long the history grows (queries must say exactly
+     * status = 'queued' / status = 'running' to use them). */
+    "CREATE INDEX runs_queued ON runs (id) WHERE status = 'queued'",
+    "CREATE INDEX runs_running ON runs (worker) WHERE status = 'running'",
     "CREATE INDEX runs_app ON runs (app_id, id)",
     "CREATE INDEX runs_board ON runs (board_id, id)",
     "CREATE INDEX runs_finished ON runs (finished_at)",

@@ -7,7 +7,8 @@
 # validate: {"valid": true} / {"valid": false, "errors": [{code, node, pin,
 # message}]}; run: {run_id (32 hex), status, result, error (null or {code,
 # node, message}), logs [{node, level, message}]} plus trace [{node, type,
-# status, start_us, duration_us}] with --trace and only then; --event,
+# status, start_us, duration_us} and, beyond the spec, inputs, outputs and,
+# when failed, error (engine.md)] with --trace and only then; --event,
 # --payload, --var, --timeout-ms and SIGINT. The boards are written to a
 # temporary directory. Prints one line per check, then "N passed, M failed".
 set -u
@@ -40,9 +41,14 @@ w() {
 PYHELP='
 import json, re, sys
 def is_log(e): return isinstance(e, dict) and set(e) == {"node", "level", "message"} and all(isinstance(e[k], str) for k in e)
-def is_trace(e): return (isinstance(e, dict) and set(e) == {"node", "type", "status", "start_us", "duration_us"}
+def is_trace(e): return (isinstance(e, dict)
+    and {"node", "type", "status", "start_us", "duration_us"} <= set(e)
+    <= {"node", "type", "status", "start_us", "duration_us", "inputs", "outputs", "error"}
     and isinstance(e["node"], str) and isinstance(e["type"], str) and isinstance(e["status"], str)
-    and all(type(e[k]) is int and e[k] >= 0 for k in ("start_us", "duration_us")))
+    and all(type(e[k]) is int and e[k] >= 0 for k in ("start_us", "duration_us"))
+    and ("inputs" in e) == ("outputs" in e)
+    and all(isinstance(e[k], dict) for k in ("inputs", "outputs") if k in e)
+    and ("error" not in e or (e["status"] == "failed" and isinstance(e["error"], str) and e["error"])))
 def is_error(e): return (e is None or (isinstance(e, dict) and set(e) == {"code", "node", "message"}
     and isinstance(e["code"], str) and e["code"] and (e["node"] is None or isinstance(e["node"], str))
     and isinstance(e["message"], str) and e["message"]))
@@ -190,7 +196,9 @@ check "run --trace: trace [{node, type, status, start_us, duration_us}]" 0 \
     'is_run(d, trace=True)' \
     '[(e["node"], e["type"]) for e in d["trace"] if e["node"] in ("start", "say", "warn", "done")] == [("start", "events_simple"), ("say", "log_info"), ("warn", "log_error"), ("done", "return_result")]' \
     'all(e["status"] == "ok" for e in d["trace"])' \
-    'any(e["node"] == "get" and e["type"] == "variable_get" for e in d["trace"])'
+    'any(e["node"] == "get" and e["type"] == "variable_get" for e in d["trace"])' \
+    '[e["inputs"] for e in d["trace"] if e["node"] == "say"] == [{"message": "hi there"}]' \
+    '[e["outputs"] for e in d["trace"] if e["node"] == "get"][0] == {"value_ref": "hi there"}'
 w run failing.json
 check "run: a failing node gives status failed, error {code, node, message}, exit 3" 3 \
     'is_run(d)' 'd["status"] == "failed" and d["result"] is None' \
@@ -199,6 +207,7 @@ check "run: a failing node gives status failed, error {code, node, message}, exi
 w run failing.json --trace
 check "run --trace: the failing node is traced as failed" 3 'is_run(d, trace=True)' \
     'any(e["node"] == "add" and e["status"] != "ok" for e in d["trace"])' \
+    'any(e["node"] == "add" and "overflow" in e["error"] for e in d["trace"])' \
     'not any(e["node"] == "after" for e in d["trace"])'
 
 # ---- run: options ----------------------------------------------------------------------------

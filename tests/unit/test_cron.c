@@ -549,6 +549,7 @@ static void test_tz_against_libc(void **state) {
         "Asia/Kathmandu",    "America/Godthab",  "Europe/Moscow",    "UTC",                 "Etc/GMT+5",
     };
     for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        compare_with_libc(zones[i], T(1800, 1, 1, 0, 0, 0), 0, 17 * 86400 + 3607);      /* LMT, early rules */
         compare_with_libc(zones[i], 0, INT64_C(2147483647), 2 * 86400 + 3607);          /* 1970–2037 */
         compare_with_libc(zones[i], INT64_C(2147483648), T(2100, 12, 31, 0, 0, 0), 9 * 86400 + 3541);  /* footer */
     }
@@ -685,6 +686,8 @@ static void test_dst_berlin(void **state) {
     NEXT("30 2 * * *", ber, T(2024, 10, 27, 0, 30, 0), T(2024, 10, 28, 1, 30, 0));  /* not again at 01:30 UTC */
     NEXT("30 2 * * *", ber, T(2024, 10, 27, 1, 15, 0), T(2024, 10, 28, 1, 30, 0));  /* from inside the second hour */
     NEXT("0 3 * * *", ber, T(2024, 10, 26, 12, 0, 0), T(2024, 10, 27, 2, 0, 0));
+    NEXT("30 1 * * *", ber, T(2024, 10, 26, 12, 0, 0), T(2024, 10, 26, 23, 30, 0));   /* 01:30 CEST, once */
+    NEXT("30 1 * * *", ber, T(2024, 10, 26, 23, 30, 0), T(2024, 10, 28, 0, 30, 0));
     NEXT("0 2 * * *", ber, T(2024, 10, 26, 12, 0, 0), T(2024, 10, 27, 0, 0, 0));
     NEXT("* 2 * * *", ber, T(2024, 10, 27, 0, 58, 0), T(2024, 10, 27, 0, 59, 0));
     NEXT("* 2 * * *", ber, T(2024, 10, 27, 0, 59, 0), T(2024, 10, 28, 1, 0, 0));    /* not the second 02:xx */
@@ -1249,6 +1252,37 @@ static void test_tzdir_and_crafted_files(void **state) {
     PATCHED32("offset INT32_MIN", V2_DATA + 18, 0x80000000u, "implausible UTC offset");
     PATCHED("isdst 2", V2_DATA + 22, 2, "malformed");
     PATCHED("abbreviation index past the end", V2_DATA + 23, 4, "malformed");
+    /* at the limits: TZ_MAX_TIMES transitions and TZ_MAX_TYPES types load */
+    {
+        static int64_t many_t[TZ_MAX_TIMES];
+        static uint8_t many_i[TZ_MAX_TIMES];
+        static int32_t many_o[TZ_MAX_TYPES];
+        for (uint32_t i = 0; i < TZ_MAX_TIMES; i++) {
+            many_t[i] = T(1900, 1, 1, 0, 0, 0) + (int64_t)i * 30 * 86400;
+            many_i[i] = (uint8_t)(i % TZ_MAX_TYPES);
+        }
+        for (uint32_t i = 0; i < TZ_MAX_TYPES; i++) many_o[i] = (int32_t)i * 60;
+        tzif_spec many = {'2', TZ_MAX_TIMES, many_t, many_i, TZ_MAX_TYPES, many_o, NULL, ""};
+        build_tzif(&b, &many);
+        write_zone("Many", b.data, b.n);
+        setenv("TZDIR", g_dir, 1);
+        tz = Z("Many");
+        unsetenv("TZDIR");
+        assert_int_equal(tz_offset_at(tz, many_t[1000] + 5), 1000 % TZ_MAX_TYPES * 60);
+        assert_int_equal(tz_offset_at(tz, many_t[TZ_MAX_TIMES - 1] + 5), (TZ_MAX_TIMES - 1) % TZ_MAX_TYPES * 60);
+        assert_int_equal(tz_offset_at(tz, many_t[0] - 5), 0);
+        tz_free(tz);
+        /* one more of either is refused */
+        c = b;
+        c.data[V2_TIMECNT + 3] = (unsigned char)(TZ_MAX_TIMES + 1);
+        c.data[V2_TIMECNT + 2] = (unsigned char)((TZ_MAX_TIMES + 1) >> 8);
+        FILE_REFUSED("2001 transitions", c.data, c.n, "more than the limit of 2000");
+        c = b;
+        c.data[V2_TYPECNT + 3] = 1;
+        c.data[V2_TYPECNT + 2] = 1;      /* 257 */
+        FILE_REFUSED("257 types", c.data, c.n, "not within 1-256");
+        build_tzif(&b, &good);
+    }
     /* a file larger than the limit */
     static unsigned char big[TZ_MAX_FILE_BYTES + 1];
     memcpy(big, b.data, b.n);

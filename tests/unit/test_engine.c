@@ -1,13 +1,15 @@
 /* test_engine.c — run semantics of boards.md §2 and the control nodes:
  * scheduling, lazy pure evaluation, loops, sequence, gate, do-once, do-n,
  * flip-flop, parallel branches, gather, timeout, delay, errors and their
- * handling, limits, cancellation, variables, secrets, results. */
+ * handling, limits, cancellation, variables, secrets, results, the trace
+ * with its values. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/limits.h"
 #include "board/board.h"
 #include "engine/engine.h"
 #include "testutil.h"
@@ -694,6 +696,259 @@ static void test_trace(void **state) {
     json_decref(rep);
 }
 
+/* The k-th trace entry (from 0) of node `id`, or NULL. */
+static json_t *trace_of(json_t *rep, const char *id, size_t k) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(rep, "trace"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "node")), id) == 0 && k-- == 0) return e;
+    return NULL;
+}
+
+/* `got` equals the JSON text `want`; prints both when not. */
+#define assert_json(got, want) assert_json_at(got, want, __FILE__, __LINE__)
+static void assert_json_at(json_t *got, const char *want, const char *file, int line) {
+    json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
+    if (!w || !got || !json_equal(got, w)) {
+        char *g = got ? json_dumps(got, JSON_ENCODE_ANY) : NULL;
+        fprintf(stderr, "%s:%d: got %s, expected %s\n", file, line, g ? g : "(null)", want);
+        free(g);
+        json_decref(w);
+        _fail(file, line);
+    }
+    json_decref(w);
+}
+
+/* Inputs (as read, literal or connected) and outputs (as set) of exec and
+ * pure nodes; string_format's placeholder inputs; repeated pins keyed as
+ * in boards. */
+static void test_trace_values(void **state) {
+    (void)state;
+    const char *board =
+        "{\"format\": \"weir-board/1\", \"id\": \"b\", \"variables\": [{\"id\": \"n\", \"type\": \"integer\", "
+        "\"default\": 40}], \"nodes\": [" S ", {\"id\": \"g\", \"type\": \"variable_get\", \"inputs\": {\"var_ref\": \"n\"}},"
+        "{\"id\": \"add\", \"type\": \"int_add\", \"inputs\": {\"integer1\": 2}},"
+        "{\"id\": \"fmt\", \"type\": \"string_format\", \"inputs\": {\"format_string\": \"sum={x}\"}},"
+        "{\"id\": \"and\", \"type\": \"bool_and\", \"pin_counts\": {\"boolean\": 2}, "
+        "\"inputs\": {\"boolean\": true, \"boolean#2\": true}},"
+        "{\"id\": \"l\", \"type\": \"log_info\"}, {\"id\": \"r\", \"type\": \"return_result\"}],"
+        "\"connections\": [{\"from\": \"s.exec_out\", \"to\": \"l.exec_in\"}, {\"from\": \"l.exec_out\", \"to\": \"r.exec_in\"},"
+        "{\"from\": \"g.value_ref\", \"to\": \"add.integer2\"}, {\"from\": \"add.sum\", \"to\": \"fmt.x\"},"
+        "{\"from\": \"fmt.formatted_string\", \"to\": \"l.message\"}, {\"from\": \"and.result\", \"to\": \"r.result\"}]}";
+    json_t *rep = tu_run(board, "{\"trace\": true}");
+    assert_completed(rep);
+    assert_null(json_object_get(rep, "trace_values_truncated"));
+    json_t *e = trace_of(rep, "s", 0);
+    assert_json(json_object_get(e, "inputs"), "{}");
+    assert_json(json_object_get(e, "outputs"), "{}");
+    assert_json(json_object_get(trace_of(rep, "g", 0), "outputs"), "{\"value_ref\": 40}");
+    e = trace_of(rep, "add", 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "ok");
+    assert_json(json_object_get(e, "inputs"), "{\"integer1\": 2, \"integer2\": 40}");
+    assert_json(json_object_get(e, "outputs"), "{\"sum\": 42}");
+    e = trace_of(rep, "fmt", 0);
+    assert_json(json_object_get(e, "inputs"), "{\"format_string\": \"sum={x}\", \"x\": 42}");
+    assert_json(json_object_get(e, "outputs"), "{\"formatted_string\": \"sum=42\"}");
+    e = trace_of(rep, "l", 0);
+    assert_json(json_object_get(e, "inputs"), "{\"message\": \"sum=42\"}");
+    assert_json(json_object_get(e, "outputs"), "{}");
+    assert_null(json_object_get(e, "error"));
+    assert_json(json_object_get(trace_of(rep, "and", 0), "inputs"), "{\"boolean\": true, \"boolean#2\": true}");
+    assert_json(json_object_get(trace_of(rep, "r", 0), "inputs"), "{\"result\": true}");
+    json_decref(rep);
+    /* without trace nothing is kept */
+    rep = tu_run(board, NULL);
+    assert_null(json_object_get(rep, "trace"));
+    json_decref(rep);
+}
+
+/* A secret stays "***" in the inputs and outputs of every node it flows
+ * through; a secret string in an untainted value is masked, also when it
+ * is learned after the value was traced and when a preview cuts it. */
+static void test_trace_values_secret(void **state) {
+    (void)state;
+    char big[6000];
+    snprintf(big, sizeof big, "%0250d%s%05000d", 0, "late-secret-value", 0);
+    char *board = NULL;
+    int n = asprintf(
+        &board,
+        "{\"format\": \"weir-board/1\", \"id\": \"b\", \"variables\": ["
+        "{\"id\": \"token\", \"type\": \"string\", \"default\": \"s3cr3t-default\", \"secret\": true}],"
+        "\"nodes\": [" S ", {\"id\": \"g\", \"type\": \"variable_get\", \"inputs\": {\"var_ref\": \"token\"}},"
+        "{\"id\": \"rr\", \"type\": \"reroute\"},"
+        "{\"id\": \"fmt\", \"type\": \"string_format\", \"inputs\": {\"format_string\": \"tok={t}\"}},"
+        "{\"id\": \"l\", \"type\": \"log_info\"},"
+        "{\"id\": \"laundered\", \"type\": \"log_info\", \"inputs\": {\"message\": \"x s3cr3t-default x\"}},"
+        "{\"id\": \"big\", \"type\": \"return_result\", \"inputs\": {\"result\": \"%s\"}},"
+        "{\"id\": \"set\", \"type\": \"variable_set\", \"inputs\": {\"var_ref\": \"token\", \"value_in\": \"late-secret-value\"}}],"
+        "\"connections\": [{\"from\": \"s.exec_out\", \"to\": \"l.exec_in\"}, {\"from\": \"g.value_ref\", \"to\": \"rr.route_in\"},"
+        "{\"from\": \"rr.route_out\", \"to\": \"fmt.t\"}, {\"from\": \"fmt.formatted_string\", \"to\": \"l.message\"},"
+        "{\"from\": \"l.exec_out\", \"to\": \"laundered.exec_in\"}, {\"from\": \"laundered.exec_out\", \"to\": \"big.exec_in\"},"
+        "{\"from\": \"big.exec_out\", \"to\": \"set.exec_in\"}]}",
+        big);
+    assert_true(n > 0);
+    json_t *rep = tu_run(board, "{\"trace\": true}");
+    free(board);
+    assert_completed(rep);
+    char *dump = json_dumps(rep, 0);
+    assert_null(strstr(dump, "s3cr3t"));
+    assert_null(strstr(dump, "late-s"));
+    free(dump);
+    assert_json(json_object_get(trace_of(rep, "g", 0), "outputs"), "{\"value_ref\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "rr", 0), "inputs"), "{\"route_in\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "rr", 0), "outputs"), "{\"route_out\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "fmt", 0), "inputs"), "{\"format_string\": \"tok={t}\", \"t\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "fmt", 0), "outputs"), "{\"formatted_string\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "l", 0), "inputs"), "{\"message\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "laundered", 0), "inputs"), "{\"message\": \"x *** x\"}");
+    /* learned by variable_set after `big` ran (var_ref is resolved at load,
+     * not read); the preview cut it after "late-" */
+    assert_json(json_object_get(trace_of(rep, "set", 0), "inputs"), "{\"value_in\": \"***\"}");
+    assert_json(json_object_get(trace_of(rep, "set", 0), "outputs"), "{\"value_ref\": \"***\"}");
+    json_t *pre = json_object_get(json_object_get(json_object_get(trace_of(rep, "big", 0), "inputs"), "result"), "preview");
+    char want[300];
+    snprintf(want, sizeof want, "\"%0250d", 0);
+    assert_string_equal(json_string_value(pre), want);
+    json_decref(rep);
+}
+
+/* A value over RUN_TRACE_MAX_VALUE_BYTES (as compact JSON) is replaced by
+ * {truncated, bytes, preview}; one at the limit is kept whole. */
+static void test_trace_value_limit(void **state) {
+    (void)state;
+    size_t max = RUN_TRACE_MAX_VALUE_BYTES;
+    char *s = malloc(max + 2);
+    memset(s, 'a', max + 1);
+    s[max + 1] = '\0';
+    for (size_t len = max - 2; len <= max - 1; len++) { /* with its quotes: max, max + 1 bytes */
+        char *nodes = NULL;
+        assert_true(asprintf(&nodes, "[" S ", {\"id\": \"r\", \"type\": \"return_result\", \"inputs\": {\"result\": \"%.*s\"}}]",
+                             (int)len, s) > 0);
+        json_t *rep = tu_run_nodes(nodes, "[{\"from\": \"s.exec_out\", \"to\": \"r.exec_in\"}]", "{\"trace\": true}");
+        free(nodes);
+        assert_completed(rep);
+        json_t *v = json_object_get(json_object_get(trace_of(rep, "r", 0), "inputs"), "result");
+        if (len + 2 <= max) {
+            assert_true(json_is_string(v));
+            assert_int_equal(json_string_length(v), len);
+        } else {
+            assert_true(json_is_true(json_object_get(v, "truncated")));
+            assert_int_equal(json_integer_value(json_object_get(v, "bytes")), len + 2);
+            const char *pre = json_string_value(json_object_get(v, "preview"));
+            assert_int_equal(strlen(pre), RUN_TRACE_PREVIEW_BYTES);
+            assert_int_equal(pre[0], '"');
+            assert_int_equal(strspn(pre + 1, "a"), RUN_TRACE_PREVIEW_BYTES - 1);
+            assert_int_equal(json_object_size(v), 3);
+        }
+        assert_null(json_object_get(rep, "trace_values_truncated"));
+        json_decref(rep);
+    }
+    free(s);
+}
+
+/* Past RUN_TRACE_MAX_BYTES of values, entries keep their timing but no
+ * values, and the report says so. */
+static void test_trace_total_limit(void **state) {
+    (void)state;
+    char pad[3001];
+    memset(pad, 'p', 3000);
+    pad[3000] = '\0';
+    char *nodes = NULL;
+    assert_true(asprintf(&nodes,
+                         "[" S ", {\"id\": \"w\", \"type\": \"control_while_loop\", \"inputs\": {\"condition\": true, "
+                         "\"max_iter\": 500}}, {\"id\": \"r\", \"type\": \"return_result\", \"inputs\": {\"result\": \"%s\"}}]",
+                         pad) > 0);
+    json_t *rep = tu_run_nodes(nodes, "[{\"from\": \"s.exec_out\", \"to\": \"w.exec_in\"}, {\"from\": \"w.exec_out\", \"to\": \"r.exec_in\"}]",
+                               "{\"trace\": true}");
+    free(nodes);
+    assert_completed(rep);
+    assert_true(json_is_true(json_object_get(rep, "trace_values_truncated")));
+    assert_null(json_object_get(rep, "trace_truncated"));
+    json_t *tr = json_object_get(rep, "trace");
+    assert_int_equal(json_array_size(tr), 1 + 500 + 1);
+    size_t i, with = 0, bytes = 0;
+    bool dropped = false;
+    json_t *e;
+    json_array_foreach(tr, i, e) {
+        assert_true(json_is_integer(json_object_get(e, "start_us")));
+        assert_true(json_is_integer(json_object_get(e, "duration_us")));
+        json_t *in = json_object_get(e, "inputs");
+        assert_true(!in == !json_object_get(e, "outputs"));
+        if (in) {
+            assert_false(dropped); /* values are kept for a prefix of the entries */
+            with++;
+            char *d = json_dumps(in, JSON_COMPACT);
+            bytes += strlen(d);
+            free(d);
+        }
+        dropped |= !in;
+    }
+    assert_true(with > 100 && with < 500);
+    assert_true(bytes <= RUN_TRACE_MAX_BYTES);
+    /* the loop node's own entry ends last: timing only */
+    assert_null(json_object_get(trace_of(rep, "w", 0), "inputs"));
+    json_decref(rep);
+}
+
+/* A failed node's entry has the inputs it read and its error; a node that
+ * fails because a pure input failed names that node. */
+static void test_trace_failed_node(void **state) {
+    (void)state;
+    json_t *rep = tu_run_nodes("[" S ", {\"id\": \"add\", \"type\": \"int_add\", \"inputs\": {\"integer1\": 9223372036854775807, "
+                               "\"integer2\": 1}}, {\"id\": \"r\", \"type\": \"return_result\"}]",
+                               "[{\"from\": \"s.exec_out\", \"to\": \"r.exec_in\"}, {\"from\": \"add.sum\", \"to\": \"r.result\"}]",
+                               "{\"trace\": true}");
+    assert_string_equal(tu_status(rep), "failed");
+    json_t *e = trace_of(rep, "add", 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "failed");
+    assert_json(json_object_get(e, "inputs"), "{\"integer1\": 9223372036854775807, \"integer2\": 1}");
+    assert_json(json_object_get(e, "outputs"), "{}");
+    assert_string_equal(json_string_value(json_object_get(e, "error")),
+                        "integer overflow: 9223372036854775807 + 1 does not fit in 64 bits");
+    e = trace_of(rep, "r", 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "failed");
+    assert_json(json_object_get(e, "inputs"), "{}");
+    assert_string_equal(json_string_value(json_object_get(e, "error")),
+                        "from node add: integer overflow: 9223372036854775807 + 1 does not fit in 64 bits");
+    json_decref(rep);
+    /* an execution node's own failure; an error message is redacted */
+    const char *board =
+        "{\"format\": \"weir-board/1\", \"id\": \"b\", \"variables\": ["
+        "{\"id\": \"k\", \"type\": \"string\", \"default\": \"hunter22\", \"secret\": true}],"
+        "\"nodes\": [" S ", {\"id\": \"p\", \"type\": \"reroute\", \"inputs\": {\"route_in\": \"hunter22\"}},"
+        "{\"id\": \"f\", \"type\": \"control_for_each\"}],"
+        "\"connections\": [{\"from\": \"s.exec_out\", \"to\": \"f.exec_in\"}, {\"from\": \"p.route_out\", \"to\": \"f.array\"}]}";
+    rep = tu_run(board, "{\"trace\": true}");
+    e = trace_of(rep, "f", 0);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "failed");
+    assert_json(json_object_get(e, "inputs"), "{\"array\": \"***\"}");
+    assert_non_null(strstr(json_string_value(json_object_get(e, "error")), "expected array"));
+    json_decref(rep);
+}
+
+/* Branches of a parallel node count as the node: its entry shows the
+ * outputs the branch that ended last set. */
+static void test_trace_parallel_outputs(void **state) {
+    (void)state;
+    json_t *rep = tu_run_nodes("[" S ", {\"id\": \"p\", \"type\": \"control_par_for_each\", \"inputs\": {\"array\": [7, 8, 9]}},"
+                               "{\"id\": \"l\", \"type\": \"log_info\"}]",
+                               "[{\"from\": \"s.exec_out\", \"to\": \"p.exec_in\"}, {\"from\": \"p.exec_out\", \"to\": \"l.exec_in\"},"
+                               "{\"from\": \"p.value\", \"to\": \"l.message\"}]",
+                               "{\"trace\": true}");
+    assert_completed(rep);
+    json_t *e = trace_of(rep, "p", 0);
+    assert_json(json_object_get(e, "inputs"), "{\"array\": [7, 8, 9], \"max_concurrent\": 30}");
+    json_t *out = json_object_get(e, "outputs");
+    int64_t v = json_integer_value(json_object_get(out, "value"));
+    assert_true(v >= 7 && v <= 9);
+    assert_int_equal(json_integer_value(json_object_get(out, "index")), v - 7);
+    int seen = 0;
+    for (size_t k = 0; k < 3; k++)
+        seen |= 1 << (json_integer_value(json_object_get(json_object_get(trace_of(rep, "l", k), "inputs"), "message")) - 7);
+    assert_int_equal(seen, 7);
+    json_decref(rep);
+}
+
 static void test_log_truncation(void **state) {
     (void)state;
     const char *fmt = "[" S ", {\"id\": \"w\", \"type\": \"control_while_loop\", \"inputs\": {\"condition\": true, "
@@ -762,6 +1017,12 @@ int main(void) {
         cmocka_unit_test(test_payload_and_generic_event),
         cmocka_unit_test(test_choose_start_node),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_trace_values),
+        cmocka_unit_test(test_trace_values_secret),
+        cmocka_unit_test(test_trace_value_limit),
+        cmocka_unit_test(test_trace_total_limit),
+        cmocka_unit_test(test_trace_failed_node),
+        cmocka_unit_test(test_trace_parallel_outputs),
         cmocka_unit_test(test_log_truncation),
         cmocka_unit_test(test_long_chain_no_stack),
     };

@@ -354,13 +354,22 @@ static void test_transactions(void **state) {
     assert_int_equal(db_commit(tx, &err), DB_ERROR);
     assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 1);
 
+    /* Uncommitted writes are invisible outside the transaction, and reads
+     * outside it are not blocked by it. */
+    CHECK(db_begin(f->d, &tx, &err));
+    db_val p5 = DB_TEXT("app_5");
+    CHECK(db_tx_exec(tx, ins, &p5, 1, NULL, &err));
+    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 1);
+    CHECK(db_commit(tx, &err));
+    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 2);
+
     /* Transactions one after another reuse the pool without leaking it. */
     for (int i = 0; i < 3 * DB_POOL_DEFAULT; i++) {
         CHECK(db_begin(f->d, &tx, &err));
         db_rollback(tx);
     }
     CHECK(db_exec(f->d, ins, &p2, 1, NULL, &err));
-    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 2);
+    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 3);
 }
 
 static void test_rows_accessors(void **state) {
@@ -423,6 +432,20 @@ static void test_sqlite_file(void **state) {
     free(s);
     assert_int_equal(count(f->d, "PRAGMA synchronous"), 1);   /* NORMAL */
     assert_int_equal(count(f->d, "PRAGMA foreign_keys"), 1);
+
+    /* A thread writing outside its own open transaction is refused at once
+     * instead of waiting for itself; its reads go to a reader. */
+    db_tx *tx = NULL;
+    CHECK(db_begin(f->d, &tx, &err));
+    assert_int_equal(db_exec(f->d, "INSERT INTO apps (id, name, created_at) VALUES ('app_x', 'x', 1)", NULL, 0,
+                             NULL, &err), DB_ERROR);
+    assert_non_null(strstr(err.msg, "already holds the write lock"));
+    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 0);
+    db_rollback(tx);
+    /* BEGIN through db_exec is refused and leaves nothing open. */
+    assert_int_equal(db_exec(f->d, "BEGIN", NULL, 0, NULL, &err), DB_ERROR);
+    CHECK(db_exec(f->d, "INSERT INTO apps (id, name, created_at) VALUES ('app_x', 'x', 1)", NULL, 0, NULL, &err));
+    assert_int_equal(count(f->d, "SELECT count(*) FROM apps"), 1);
 
     char *url = str_printf("sqlite:%s?synchronous=full", f->path);
     db *d = open_db(url, 1);
@@ -683,14 +706,35 @@ static void test_queue_concurrent_claims(void **state) {
 
 /* The same across processes: children are this binary run again with
  * --claimer (fresh processes: an SQLite connection must not cross a fork),
- * claiming alongside a thread of this process. */
+ * each with its own pool. Each says it is ready (OUT.ready) and waits for the
+ * file GO, so they all claim at once, alongside this process. */
 enum { PROC_CHILDREN = 3, PROC_RUNS = 600 };
 
-static int claimer_main(const char *url, const char *worker, const char *out_path) {
+static void touch(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (f) fclose(f);
+}
+
+static bool wait_file(const char *path) {
+    for (int i = 0; i < 30000; i++) {   /* 30 s */
+        if (access(path, F_OK) == 0) return true;
+        usleep(1000);
+    }
+    return false;
+}
+
+static int claimer_main(const char *url, const char *worker, const char *out_path, const char *go_path) {
     db *d = NULL;
     db_err err;
     if (db_open(url, 2, &d, &err) != 0) {
         fprintf(stderr, "claimer %s: %s\n", worker, err.msg);
+        return 2;
+    }
+    char *ready = str_printf("%s.ready", out_path);
+    touch(ready);
+    free(ready);
+    if (!wait_file(go_path)) {
+        db_close(d);
         return 2;
     }
     claimer cl = {.d = d, .ids = calloc(CONC_RUNS, ID_MAX)};
@@ -712,7 +756,6 @@ static int claimer_main(const char *url, const char *worker, const char *out_pat
 
 static void test_queue_claims_across_processes(void **state) {
     fx *f = *state;
-    db_err err;
     make_app(f->d);
     char (*want)[ID_MAX] = calloc(PROC_RUNS, ID_MAX);
     for (int i = 0; i < PROC_RUNS; i++) new_run(f->d, want[i], NULL);
@@ -721,6 +764,7 @@ static void test_queue_claims_across_processes(void **state) {
 
     pid_t pids[PROC_CHILDREN];
     char *outs[PROC_CHILDREN];
+    char *go = str_printf("%s/go", dir);
     for (int i = 0; i < PROC_CHILDREN; i++) {
         outs[i] = str_printf("%s/claimed-%d", dir, i);
         char worker[16];
@@ -728,11 +772,19 @@ static void test_queue_claims_across_processes(void **state) {
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            char *args[] = {"test_store", "--claimer", f->url, worker, outs[i], NULL};
+            char *args[] = {"test_store", "--claimer", f->url, worker, outs[i], go, NULL};
             execv("/proc/self/exe", args);
             _exit(127);
         }
     }
+    for (int i = 0; i < PROC_CHILDREN; i++) {
+        char *ready = str_printf("%s.ready", outs[i]);
+        bool ok = wait_file(ready);
+        free(ready);
+        if (!ok) fail_msg("claimer process %d never got ready", i);
+    }
+    touch(go);
+    free(go);
     claimer self = {.d = f->d, .ids = calloc(CONC_RUNS, ID_MAX)};
     snprintf(self.worker, sizeof self.worker, "wk_parent");
     claim_loop(&self);
@@ -754,8 +806,9 @@ static void test_queue_claims_across_processes(void **state) {
         char line[ID_MAX + 2];
         while (fgets(line, sizeof line, in)) {
             line[strcspn(line, "\n")] = '\0';
+            assert_true(strlen(line) < ID_MAX);
             assert_true(total < PROC_RUNS + 1);   /* more lines than runs: a duplicate */
-            snprintf(got[total++], ID_MAX, "%s", line);
+            memcpy(got[total++], line, strlen(line) + 1);
         }
         fclose(in);
         free(outs[i]);
@@ -765,6 +818,14 @@ static void test_queue_claims_across_processes(void **state) {
     for (int i = 0; i < PROC_RUNS; i++) assert_string_equal(got[i], want[i]);
     assert_int_equal(count(f->d, "SELECT count(*) FROM runs WHERE status = 'completed' AND attempts = 1"),
                      PROC_RUNS);
+    if (getenv("WEIR_TEST_VERBOSE")) {
+        db_rows *r = NULL;
+        db_err err;
+        if (db_exec(f->d, "SELECT worker, count(*) FROM runs GROUP BY worker ORDER BY worker", NULL, 0, &r, &err) == 0)
+            for (size_t i = 0; i < db_rows_count(r); i++)
+                fprintf(stderr, "  %s claimed %s\n", db_rows_text(r, i, 0), db_rows_text(r, i, 1));
+        db_rows_free(r);
+    }
     free(got);
     free(want);
     tu_rmtree(dir);
@@ -993,7 +1054,7 @@ static int pg_group_teardown(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && strcmp(argv[1], "--claimer") == 0) return claimer_main(argv[2], argv[3], argv[4]);
+    if (argc == 6 && strcmp(argv[1], "--claimer") == 0) return claimer_main(argv[2], argv[3], argv[4], argv[5]);
 #define COMMON_TESTS                                                                      \
     cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup_empty, teardown),        \
     cmocka_unit_test_setup_teardown(test_migrate_reopen_idempotent, setup, teardown),       \

@@ -1,0 +1,221 @@
+"""harness.py — start a real `weir serve` on a free loopback port with a fresh
+data directory, and talk to it. Shared by every tests/server/test_*.py.
+
+Usage in a test:
+    from harness import Server
+    with Server(weir_bin) as s:
+        admin = s.admin_token()           # instance admin, full scopes
+        app = s.call("POST", "/api/v1/apps", admin, {"name": "a"}).json["id"]
+
+Only the Python standard library is used, so CI needs nothing extra.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ADMIN_EMAIL = "admin@test.local"
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Server:
+    def __init__(self, weir, data_dir=None, database=None, extra=(), env=None, port=None):
+        self.weir = weir
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="weir-test-")
+        self.database = database
+        self.extra = list(extra)
+        self.env = dict(os.environ, **(env or {}))
+        self.port = port or free_port()
+        self.proc = None
+        self.log_path = os.path.join(self.data_dir, "..", os.path.basename(self.data_dir) + ".log")
+        self._admin = None
+
+    # ---- process ---------------------------------------------------------
+    def base_args(self):
+        a = ["--data-dir", self.data_dir]
+        if self.database:
+            a += ["--database", self.database]
+        return a
+
+    def start(self, wait=True):
+        args = [self.weir, "serve", "--listen", f"127.0.0.1:{self.port}", "--log-level", "warn"] + self.base_args() + self.extra
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, env=self.env)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"weir serve exited with {self.proc.returncode}: {self.read_log()[-2000:]}")
+            try:
+                if self.call("GET", "/readyz").status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("weir serve did not become ready")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def read_log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
+
+    # ---- CLI ---------------------------------------------------------------
+    def cli(self, *args, stdin=None, check=True):
+        p = subprocess.run([self.weir, *args, *self.base_args()], input=stdin, capture_output=True, text=True, env=self.env)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"weir {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        return p
+
+    def add_user(self, email, password=ADMIN_PASSWORD, admin=False):
+        a = ["user", "add", email, "--password-stdin"] + (["--admin"] if admin else [])
+        return json.loads(self.cli(*a, stdin=password + "\n").stdout)["id"]
+
+    def token(self, email, scopes=None, name="test", expires="1d"):
+        a = ["token", "create", "--user", email, "--name", name, "--expires-in", expires]
+        if scopes is not None:
+            a += ["--scopes", ",".join(scopes)]
+        return self.cli(*a).stdout.strip().splitlines()[-1]
+
+    def admin_token(self):
+        if not self._admin:
+            self.add_user(ADMIN_EMAIL, admin=True)
+            self._admin = self.token(ADMIN_EMAIL)
+        return self._admin
+
+    # ---- HTTP ------------------------------------------------------------------
+    def call(self, method, path, token=None, body=None, headers=None, raw=None, timeout=30):
+        h = dict(headers or {})
+        data = None
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        elif raw is not None:
+            data = raw if isinstance(raw, bytes) else raw.encode()
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+        finally:
+            c.close()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def load_board(src, name):
+    with open(os.path.join(src, name)) as f:
+        return json.load(f)
+
+
+class Checks:
+    """Counts checks and prints `N passed, M failed` as the integration runner expects."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL: {what}", flush=True)
+        return cond
+
+    def eq(self, got, want, what):
+        return self.check(got == want, f"{what}: got {got!r}, want {want!r}")
+
+    def done(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
+def store_urls():
+    """The stores to run a suite against: SQLite (None: the default) always,
+    plus a fresh PostgreSQL database when WEIR_TEST_PG_URL is set."""
+    urls = [None]
+    if os.environ.get("WEIR_TEST_PG_URL"):
+        urls.append(fresh_pg_database(os.environ["WEIR_TEST_PG_URL"]))
+    elif os.environ.get("WEIR_TEST_REQUIRE_PG") == "1":
+        raise RuntimeError("WEIR_TEST_REQUIRE_PG=1 but WEIR_TEST_PG_URL is not set")
+    return urls
+
+
+def fresh_pg_database(url):
+    """Create an empty database on the server of `url` and return its URL."""
+    import random
+    import re
+    name = "weir_t%08x" % random.getrandbits(32)
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    # replace the path (database name) of the URL, keep the query (host=…)
+    m = re.match(r"^(postgres(?:ql)?://[^/?]*)(/[^?]*)?(\?.*)?$", url)
+    return m.group(1) + "/" + name + (m.group(3) or "")
