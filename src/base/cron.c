@@ -20,6 +20,9 @@
  * (a few thousand calendar steps in CRON_SEARCH_YEARS), so hitting one means
  * corrupt input and the search gives up (-1). */
 #define CRON_MAX_STEPS 200000
+/* cron_matches answers for years within ±CRON_MAX_YEAR (no overflow in the
+ * calendar arithmetic); cron_next works in years 1-9999. */
+#define CRON_MAX_YEAR 1000000
 
 #define MINUTE_MASK UINT64_C(0x0FFFFFFFFFFFFFFF)   /* bits 0-59 */
 #define HOUR_MASK   UINT32_C(0x00FFFFFF)            /* bits 0-23 */
@@ -71,7 +74,7 @@ static bool is_space(char c) { return c == ' ' || c == '\t'; }
 #define QLEN(n) ((int)((n) > QUOTE_MAX ? QUOTE_MAX : (n)))
 #define QDOTS(n) ((n) > QUOTE_MAX ? "..." : "")
 
-/* L, W, # and ? are Quartz / Vixie extensions we do not take. */
+/* L, W, # and ? are Quartz-style extensions we do not take. */
 static bool uses_extension(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] == '#' || s[i] == '?') return true;
@@ -340,7 +343,8 @@ static bool day_matches(const cron_expr *e, int64_t days, unsigned d) {
 }
 
 bool cron_matches(const cron_expr *e, int64_t y, unsigned m, unsigned d, unsigned h, unsigned mi) {
-    if (!e || m < 1 || m > 12 || d < 1 || d > month_days(y, m) || h > 23 || mi > 59) return false;
+    if (!e || y < -CRON_MAX_YEAR || y > CRON_MAX_YEAR) return false;
+    if (m < 1 || m > 12 || d < 1 || d > month_days(y, m) || h > 23 || mi > 59) return false;
     return ((e->month >> m) & 1) && ((e->hour >> h) & 1) && ((e->minute >> mi) & 1) &&
            day_matches(e, tz_days_from_civil(y, m, d), d);
 }
@@ -450,7 +454,7 @@ int64_t cron_next(const cron_expr *e, const tz_info *tz, int64_t after_utc_s) {
             int32_t off = tz_offset_span(tz, u, &next);
             int64_t lo = u + off;
             if (lo > limit) return -1;
-            int64_t hi = next == INT64_MAX || next - 1 + off > limit ? limit : next - 1 + off;
+            int64_t hi = next == INT64_MAX || next - 1 > limit - off ? limit : next - 1 + off;
             int64_t l;
             if (next_local(&c, lo, hi, &l)) return l - off;
             if (next == INT64_MAX) return -1;

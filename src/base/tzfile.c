@@ -245,8 +245,8 @@ static int32_t rule_span(const tz_rule *r, int64_t t, int64_t *next) {
         *next = INT64_MAX;
         return r->std_off;
     }
-    int64_t q = floor_div(t, SECS_PER_400Y);
-    int64_t rt = t - q * SECS_PER_400Y;                             /* [0, 400 years) */
+    int64_t rt = t % SECS_PER_400Y;                                 /* t folded into [0, 400 years) */
+    if (rt < 0) rt += SECS_PER_400Y;
     int64_t y;
     unsigned m, d;
     tz_civil_from_days(rt / SECS_PER_DAY, &y, &m, &d);
@@ -507,8 +507,8 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
         set_err(err, errlen, "time zone '%s': file larger than %u bytes", name, TZ_MAX_FILE_BYTES);
         return NULL;
     }
-    /* The file may change under us: read at most the limit, plus one byte to notice. */
-    size_t cap = TZ_MAX_FILE_BYTES + 1, n = 0;
+    /* Read the size fstat gave, plus one byte to notice a file that grew. */
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -528,9 +528,9 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
         n += (size_t)r;
     }
     close(fd);
-    if (n > TZ_MAX_FILE_BYTES) {
+    if (n == cap) {
         free(buf);
-        set_err(err, errlen, "time zone '%s': file larger than %u bytes", name, TZ_MAX_FILE_BYTES);
+        set_err(err, errlen, "time zone '%s': the file changed while it was read", name);
         return NULL;
     }
     *len = n;

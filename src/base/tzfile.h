@@ -30,7 +30,8 @@
 
 typedef struct tz_info tz_info;
 
-/* Load the zone NAME: an IANA name ("Europe/Berlin", "America/New_York") or
+/* Load the zone NAME (TZDIR is read with getenv: set it, if at all, before
+ * threads start): an IANA name ("Europe/Berlin", "America/New_York") or
  * "UTC", which is built in and needs no file. Reads $TZDIR/NAME when TZDIR is
  * set, else /usr/share/zoneinfo/NAME. Refuses an empty name, one longer than
  * TZ_MAX_NAME_BYTES, one starting with '/', containing "..", or any character
@@ -57,7 +58,8 @@ int32_t tz_offset_span(const tz_info *tz, int64_t utc_s, int64_t *next_change);
  * transition, the first instant whose local time is later). */
 int tz_local_to_utc(const tz_info *tz, int64_t local_s, int64_t *utc_out);
 
-/* Proleptic Gregorian calendar helpers (no time zones, any int64 day):
+/* Proleptic Gregorian calendar helpers (no time zones; for years and days
+ * within ±2^40, far beyond any calendar use, so nothing overflows):
  * days since 1970-01-01 of y-m-d (m 1-12, d 1-31), and back. */
 int64_t tz_days_from_civil(int64_t y, unsigned m, unsigned d);
 void tz_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -192,8 +192,10 @@ HANDLER(h_event_delete) {
     srv_json(r, 204, NULL);
 }
 
-/* Start the event's run; waiter set → the answer may come later. */
-static void start_event_run(srv_req *r, const db_rows *ev, const char *payload, const char *variables, bool wait) {
+/* Start the event's run; waiter set → the answer may come later. A run
+ * started by hand answers 201 (created); a webhook 202 (accepted: it did
+ * not wait, or its run could not start at once). */
+static void start_event_run(srv_req *r, const db_rows *ev, const char *payload, const char *variables, bool wait, bool hook) {
     char actor[96], run_id[ID_MAX], err[256];
     principal_actor(&r->who, actor, sizeof actor);
     run_spec sp = {.app_id = r->app_id, .board_id = db_rows_text(ev, 0, 3), .version = db_rows_isnull(ev, 0, 4) ? 0 : db_rows_int(ev, 0, 4),
@@ -206,7 +208,7 @@ static void start_event_run(srv_req *r, const db_rows *ev, const char *payload, 
     if (rc != RUN_CREATED) return (void)srv_db_failed(r, DB_ERROR, &(db_err){.msg = ""}, NULL);
     if (r->deferred_pending) return;  /* the executor answers */
     srv_header_add(r, "X-Weir-Run-Id", run_id);
-    srv_json(r, wait ? 202 : 201, json_pack("{s:s, s:s, s:I, s:s}", "run_id", run_id, "board_id", sp.board_id, "board_version", (json_int_t)version, "status", "queued"));
+    srv_json(r, hook ? 202 : 201, json_pack("{s:s, s:s, s:I, s:s}", "run_id", run_id, "board_id", sp.board_id, "board_version", (json_int_t)version, "status", "queued"));
 }
 
 HANDLER(h_event_fire) {
@@ -219,7 +221,7 @@ HANDLER(h_event_fire) {
     json_t *pl = json_object_get(b, "payload");
     char *payload = pl ? json_dumps(pl, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     char *variables = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
-    start_event_run(r, ev, payload, variables, false);
+    start_event_run(r, ev, payload, variables, false, false);
     free(payload), free(variables);
     json_decref(b);
     db_rows_free(ev);
@@ -253,7 +255,7 @@ HANDLER(h_webhook) {
     json_decref(cfg);
     char *payload = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(body);
-    start_event_run(r, ev, payload, NULL, wait);
+    start_event_run(r, ev, payload, NULL, wait, true);
     free(payload);
     db_rows_free(ev);
 }

@@ -80,8 +80,6 @@ static int check_args(const char *sql, const db_val *params, int nparams, db_err
     if (nparams < 0 || (nparams > 0 && !params))
         return db_fail(err, DB_ERROR, "bad parameter list (%d parameters)", nparams);
     for (int i = 0; i < nparams; i++) {
-        if (params[i].type == DBV_TEXT && !params[i].s)
-            return db_fail(err, DB_ERROR, "parameter $%d: text without a string", i + 1);
         if (params[i].type != DBV_NULL && params[i].type != DBV_INT && params[i].type != DBV_TEXT)
             return db_fail(err, DB_ERROR, "parameter $%d: unknown type", i + 1);
     }

@@ -8,9 +8,11 @@
  *   - INSERT … ON CONFLICT … DO UPDATE/NOTHING and RETURNING are allowed;
  *   - no database functions for time, randomness or JSON;
  *   - one statement per call;
- *   - a NULL parameter takes its type from where it is used (PostgreSQL infers
- *     it); where nothing gives it one (SELECT $1, $1 IS NULL alone), write
- *     CAST($1 AS TEXT) or CAST($1 AS BIGINT).
+ *   - DB_TEXT(NULL) is a NULL of type text, so "($1 IS NULL OR col = $1)"
+ *     works on a TEXT column; DB_NULL has no type, PostgreSQL takes it from
+ *     where it is used (an INSERT into or SET of a BIGINT column, COALESCE
+ *     with one); where nothing gives it one ("$1 IS NULL" on its own, or
+ *     beside a BIGINT comparison), write CAST($1 AS BIGINT).
  *
  * A `db` is a pool of connections and is safe to use from any thread. Results
  * are copied out as text (NULL is distinct from ""), so a db_rows outlives the
@@ -44,15 +46,13 @@ typedef enum db_type { DBV_NULL, DBV_INT, DBV_TEXT } db_type;
 typedef struct db_val {
     db_type type;
     int64_t i;
-    const char *s;  /* DBV_TEXT: NUL-terminated, borrowed for the call */
+    const char *s;  /* DBV_TEXT: NUL-terminated, borrowed for the call; NULL
+                       is SQL NULL (of type text) */
 } db_val;
 
-/* DB_TEXT(NULL) is DB_NULL. A function, not a conditional in the macro, so
- * the argument is evaluated once and an array argument draws no -Waddress. */
-static inline db_val db_text_val(const char *s) { return (db_val){.type = s ? DBV_TEXT : DBV_NULL, .s = s}; }
 #define DB_INT(v)  ((db_val){.type = DBV_INT, .i = (int64_t)(v)})
-#define DB_TEXT(v) db_text_val(v)
-#define DB_NULL    ((db_val){.type = DBV_NULL})
+#define DB_TEXT(v) ((db_val){.type = DBV_TEXT, .s = (v)})   /* NULL: a text NULL */
+#define DB_NULL    ((db_val){.type = DBV_NULL})             /* a NULL of no type */
 
 typedef struct db db;
 typedef struct db_tx db_tx;

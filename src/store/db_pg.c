@@ -2,7 +2,8 @@
  *
  * A pool of connections, opened as needed (the first one at db_open, so a bad
  * URL fails there). Statements go out with PQexecParams: integers typed int8,
- * text typed text, NULLs left for the server to type from context; results
+ * text (a NULL one too) typed text, DB_NULL left for the server to type from
+ * where it is used, so it fits a BIGINT column; results
  * come back as text. Every session runs READ COMMITTED, which queue.c's claim
  * relies on.
  *
@@ -237,11 +238,11 @@ static int run(pgdb *p, pconn *pc, bool in_tx, const char *sql, const db_val *pa
             values[i] = ints[i];
             break;
         case DBV_TEXT:
-            types[i] = PG_OID_TEXT;
+            types[i] = PG_OID_TEXT;   /* s == NULL: a text NULL */
             values[i] = params[i].s;
             break;
         default:
-            types[i] = 0;   /* unknown: typed by context, so NULL fits BIGINT and TEXT columns */
+            types[i] = 0;   /* untyped: the server types it from where it is used */
             values[i] = NULL;
             break;
         }

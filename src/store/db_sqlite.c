@@ -257,7 +257,9 @@ static int bind_params(sconn *c, cached_stmt *e, const db_val *params, int npara
         int rc;
         switch (v->type) {
         case DBV_INT: rc = sqlite3_bind_int64(e->st, i + 1, v->i); break;
-        case DBV_TEXT: rc = sqlite3_bind_text(e->st, i + 1, v->s, -1, SQLITE_STATIC); break;
+        case DBV_TEXT:
+            rc = v->s ? sqlite3_bind_text(e->st, i + 1, v->s, -1, SQLITE_STATIC) : sqlite3_bind_null(e->st, i + 1);
+            break;
         default: rc = sqlite3_bind_null(e->st, i + 1); break;
         }
         if (rc != SQLITE_OK) return db_fail(err, DB_ERROR, "sqlite: binding $%d: %s", k, sqlite3_errstr(rc));

@@ -141,8 +141,8 @@ int queue_claim(db *d, const char *worker, int max, int64_t now, queue_claimed *
     }
     db_rows_free(r);
     if (oom) {
-        /* The runs are claimed but cannot be handed over: recovery will
-         * requeue them once this worker is gone. */
+        /* The runs are claimed but cannot be handed over: they stay
+         * running under this worker until recovery after its restart. */
         queue_claimed_free(runs, (int)count);
         return qfail(err, DB_ERROR, "queue_claim: out of memory");
     }

@@ -22,7 +22,7 @@
 /* What a new run is made of. Strings are borrowed; JSON fields are JSON text
  * (NULL for none). */
 typedef struct queue_new_run {
-    const char *id;            /* from ids.h (ID_RUN) */
+    const char *id;            /* id_new("run", …) (ids.h) */
     const char *app_id, *board_id;
     int64_t board_version;
     const char *event_id;      /* NULL: started through the API */

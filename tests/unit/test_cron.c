@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -982,7 +983,19 @@ static int try_load(const char *name, char *err, size_t errlen) {
             int64_t u;
             tz_local_to_utc(tz, t, &u);
         }
+        static const int64_t edges[] = {INT64_MIN, INT64_MIN + 1, -(INT64_C(1) << 62) - 1, -(INT64_C(1) << 62),
+                                        (INT64_C(1) << 62), (INT64_C(1) << 62) + 1, INT64_MAX - 1, INT64_MAX};
+        for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+            int64_t next, u;
+            int32_t o = tz_offset_span(tz, edges[i], &next);
+            assert_true(o >= TZ_MIN_OFFSET && o <= TZ_MAX_OFFSET);
+            assert_true(next > edges[i] || next == INT64_MAX);
+            tz_local_to_utc(tz, edges[i], &u);
+            assert_int_equal(cron_next(&h, tz, edges[i]), -1);
+        }
         assert_true(cron_next(&e, tz, T(2024, 1, 1, 0, 0, 0)) > T(2024, 1, 1, 0, 0, 0));
+        assert_true(cron_next(&e, tz, T(9999, 12, 30, 0, 0, 0)) > T(9999, 12, 30, 0, 0, 0));
+        assert_true(cron_next(&h, tz, T(1, 1, 2, 0, 0, 0)) > T(1, 1, 2, 0, 0, 0));
         assert_true(cron_next(&h, tz, T(2040, 1, 1, 0, 0, 0)) > T(2040, 1, 1, 0, 0, 0));
         tz_free(tz);
     } else {
@@ -998,6 +1011,17 @@ static void expect_file_refused(const char *what, const void *data, size_t len, 
     if (needle && !strstr(err, needle)) fail_msg("line %d: %s: \"%s\" lacks \"%s\"", line, what, err, needle);
 }
 #define FILE_REFUSED(what, data, len, needle) expect_file_refused(what, data, len, needle, __LINE__)
+
+/* Every proper prefix of a file is refused: written once, cut shorter and shorter. */
+static void cut_all(const char *what, const void *data, size_t len) {
+    char path[600], err[256];
+    write_zone("Cut", data, len);
+    snprintf(path, sizeof path, "%s/Cut", g_dir);
+    for (size_t n = len; n-- > 0;) {
+        assert_int_equal(truncate(path, (off_t)n), 0);
+        if (try_load("Cut", err, sizeof err) == 0) fail_msg("%s cut to %zu bytes was accepted", what, n);
+    }
+}
 
 static int setup_dir(void **state) {
     (void)state;
@@ -1047,37 +1071,39 @@ static void test_tzdir_and_crafted_files(void **state) {
     assert_non_null(strstr(err, "unknown time zone"));
 
     /* every truncation of a real file is refused */
-    for (size_t n = 0; n < blen; n++) {
-        write_zone("Cut", berlin, n);
-        if (try_load("Cut", err, sizeof err) == 0) fail_msg("Berlin cut to %zu bytes was accepted", n);
-    }
+    cut_all("Berlin", berlin, blen);
     FILE_REFUSED("empty file", "", 0, "truncated header");
     const char *text = "Europe/Berlin is a nice place\n";
     FILE_REFUSED("text", text, strlen(text), "truncated header");
     text = "root:x:0:0:root:/root:/bin/bash\nroot:x:0:0:root:/root:/bin/bash\n";
     FILE_REFUSED("passwd-like", text, strlen(text), "bad magic");
 
-    /* one byte changed at a time: refused or loaded, never a crash (and ASan-clean) */
-    unsigned char *mut = malloc(blen);
+    /* a few bits changed at a time: refused or loaded, never a crash (and ASan-clean) */
+    write_zone("Mut", berlin, blen);
+    char mpath[600];
+    snprintf(mpath, sizeof mpath, "%s/Mut", g_dir);
+    int mfd = open(mpath, O_WRONLY);
+    assert_true(mfd >= 0);
     uint64_t seed = 99;
     int loaded = 0, refused = 0;
     for (int k = 0; k < 1500; k++) {
-        memcpy(mut, berlin, blen);
         int flips = 1 + k % 4;
+        size_t pos[4];
         for (int f = 0; f < flips; f++) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            size_t pos = (size_t)(seed >> 33) % blen;
+            pos[f] = (size_t)(seed >> 33) % blen;
             /* mostly the headers, counts and footer, where a flip does harm */
-            if (k % 3 == 0) pos = (size_t)(seed >> 40) % 60;
-            else if (k % 3 == 1) pos = blen - 1 - (size_t)(seed >> 40) % 40;
-            mut[pos] ^= (unsigned char)(1u << ((seed >> 20) % 8));
+            if (k % 3 == 0) pos[f] = (size_t)(seed >> 40) % 60;
+            else if (k % 3 == 1) pos[f] = blen - 1 - (size_t)(seed >> 40) % 40;
+            unsigned char c = (unsigned char)(berlin[pos[f]] ^ (1u << ((seed >> 20) % 8)));
+            assert_int_equal(pwrite(mfd, &c, 1, (off_t)pos[f]), 1);
         }
-        write_zone("Mut", mut, blen);
         if (try_load("Mut", err, sizeof err) == 0) loaded++;
         else refused++;
+        for (int f = 0; f < flips; f++) assert_int_equal(pwrite(mfd, berlin + pos[f], 1, (off_t)pos[f]), 1);
     }
+    close(mfd);
     assert_true(loaded > 0 && refused > 0);
-    free(mut);
 
     /* crafted: a v1 file, two transitions, no footer */
     int64_t times[] = {T(2000, 3, 26, 1, 0, 0), T(2000, 10, 29, 1, 0, 0)};
@@ -1158,6 +1184,27 @@ static void test_tzdir_and_crafted_files(void **state) {
             fail_msg("footer \"%s\": %d, want %d", fcases[i].footer, tz_offset_at(tz, fcases[i].at), fcases[i].want);
         tz_free(tz);
     }
+    /* transitions at the ends of time */
+    int64_t te[] = {INT64_MIN + 1, T(2000, 1, 1, 0, 0, 0), INT64_MAX - 10};
+    uint8_t ie[] = {1, 0, 1};
+    int32_t oe[] = {3600, -3600};
+    tzif_spec ends = {'2', 3, te, ie, 2, oe, NULL, ""};
+    build_tzif(&b, &ends);
+    write_zone("Ends", b.data, b.n);
+    assert_int_equal(try_load("Ends", err, sizeof err), 0);
+    setenv("TZDIR", g_dir, 1);
+    tz = Z("Ends");
+    unsetenv("TZDIR");
+    assert_int_equal(tz_offset_at(tz, INT64_MIN), 3600);
+    assert_int_equal(tz_offset_at(tz, 0), -3600);
+    assert_int_equal(tz_offset_at(tz, T(2024, 1, 1, 0, 0, 0)), 3600);
+    assert_int_equal(tz_offset_at(tz, INT64_MAX), -3600);
+    {
+        cron_expr h = P("0 * * * *");
+        assert_int_equal(cron_next(&h, tz, T(2024, 1, 1, 0, 0, 0)), T(2024, 1, 1, 1, 0, 0));
+    }
+    tz_free(tz);
+
     /* the footer takes over after the last transition */
     int64_t t2[] = {T(1990, 1, 1, 0, 0, 0)};
     uint8_t i2[] = {1};
@@ -1289,15 +1336,9 @@ static void test_tzdir_and_crafted_files(void **state) {
     FILE_REFUSED("oversized file", big, sizeof big, "larger than 65536");
     /* every truncation of a crafted v1 and v2 file */
     build_tzif(&b, &good);
-    for (size_t n = 0; n < b.n; n++) {
-        write_zone("Cut", b.data, n);
-        if (try_load("Cut", err, sizeof err) == 0) fail_msg("crafted v2 cut to %zu bytes was accepted", n);
-    }
+    cut_all("crafted v2", b.data, b.n);
     build_tzif(&b, &v1);
-    for (size_t n = 0; n < b.n; n++) {
-        write_zone("Cut", b.data, n);
-        if (try_load("Cut", err, sizeof err) == 0) fail_msg("crafted v1 cut to %zu bytes was accepted", n);
-    }
+    cut_all("crafted v1", b.data, b.n);
     free(berlin);
 }
 

@@ -277,6 +277,23 @@ static void test_params_every_type(void **state) {
     CHECK(db_exec(f->d, "SELECT k FROM p WHERE t = $1", p3, 1, &r, &err));
     assert_int_equal(db_rows_count(r), 0);
     db_rows_free(r);
+    /* An optional filter: a text NULL is typed, so "$1 IS NULL" parses. */
+    const char *filter = "SELECT count(*) FROM p WHERE ($1 IS NULL OR t = $1)";
+    db_val f1 = DB_TEXT(NULL), f2 = DB_TEXT("plain");
+    CHECK(db_exec(f->d, filter, &f1, 1, &r, &err));
+    assert_int_equal(db_rows_int(r, 0, 0), 7);
+    db_rows_free(r);
+    CHECK(db_exec(f->d, filter, &f2, 1, &r, &err));
+    assert_int_equal(db_rows_int(r, 0, 0), 1);
+    db_rows_free(r);
+    /* An untyped NULL takes a BIGINT column's type, in SET and COALESCE. */
+    db_val pz[] = {DB_NULL, DB_INT(4)};
+    CHECK(db_exec(f->d, "UPDATE p SET n = COALESCE($1, n) WHERE k = $2", pz, 2, &r, &err));
+    assert_int_equal(db_rows_changed(r), 1);
+    db_rows_free(r);
+    CHECK(db_exec(f->d, "SELECT count(*) FROM p WHERE (CAST($1 AS BIGINT) IS NULL OR n = $1)", pz, 1, &r, &err));
+    assert_int_equal(db_rows_int(r, 0, 0), 7);
+    db_rows_free(r);
 
     /* Misuse fails cleanly on both backends. */
     db_val one = DB_INT(1);
@@ -286,8 +303,8 @@ static void test_params_every_type(void **state) {
     assert_int_equal(db_exec(f->d, "SELECT 1; SELECT 2", NULL, 0, NULL, &err), DB_ERROR);
     assert_int_equal(db_exec(f->d, "", NULL, 0, NULL, &err), DB_ERROR);
     assert_int_equal(db_exec(f->d, "SELECT 1", NULL, -1, NULL, &err), DB_ERROR);
-    db_val bad_text = {.type = DBV_TEXT, .s = NULL};
-    assert_int_equal(db_exec(f->d, "SELECT k FROM p WHERE t = $1", &bad_text, 1, NULL, &err), DB_ERROR);
+    db_val bad_type = {.type = (db_type)42};
+    assert_int_equal(db_exec(f->d, "SELECT k FROM p WHERE t = $1", &bad_type, 1, NULL, &err), DB_ERROR);
 }
 
 static void test_conflict_and_errors(void **state) {
