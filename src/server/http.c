@@ -249,6 +249,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- the listener ------------------------------------------------------------ */
 
+static int hex_val(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decoding of paths and query values that keeps "%00" as text: a
+ * decoded NUL would cut the path short ("/apps/X%00/secrets/y" → "/apps/X"). */
+static size_t unescape_no_nul(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls, (void)c;
+    char *w = s;
+    for (const char *p = s; *p;) {
+        int hi = p[0] == '%' ? hex_val(p[1]) : -1, lo = hi >= 0 ? hex_val(p[2]) : -1;
+        if (lo >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 3;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static char *read_file(const char *path, char *err, size_t n) {
     FILE *f = fopen(path, "rb");
     if (!f) return snprintf(err, n, "cannot read %s", path), NULL;
@@ -329,6 +351,7 @@ int http_start(server *s, char *err, size_t n) {
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
         MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},
         MHD_OPTION_END);
     free(cert);

@@ -206,10 +206,10 @@ HANDLER(h_user_create) {
     char id[ID_MAX], err[256];
     if (!email || !pw) { json_decref(b); return srv_problem(r, 422, "bad_request", "email and password are required"); }
     int rc = accounts_user_add(r->srv->db, email, pw, admin, id, err, sizeof err);
+    char em[ACCOUNT_EMAIL_MAX + 1] = "";
+    accounts_email_normal(email, em);
     json_decref(b);
     if (rc == DB_CONFLICT) return srv_problem(r, 409, "conflict", "%s", err);
     if (rc != 0) return srv_problem(r, 422, "bad_user", "%s", err);
-    char em[ACCOUNT_EMAIL_MAX + 1];
-    accounts_email_normal(email, em);
     srv_json(r, 201, json_pack("{s:s, s:s, s:b}", "id", id, "email", em, "instance_admin", admin));
 }

@@ -138,6 +138,7 @@ void routes_dispatch(srv_req *r) {
     server *s = r->srv;
     const route *rt = NULL;
     bool path_known = false;
+    char allow[64] = "";
     for (size_t i = 0; i < srv_route_count && !rt; i++) {
         char names[ROUTE_MAX_PARAMS][24] = {{0}};
         char *vals[ROUTE_MAX_PARAMS] = {0};
@@ -145,6 +146,8 @@ void routes_dispatch(srv_req *r) {
         path_known = true;
         if (strcmp(srv_routes[i].method, r->method) != 0) {
             for (int k = 0; k < ROUTE_MAX_PARAMS; k++) free(vals[k]);
+            size_t al = strlen(allow);
+            snprintf(allow + al, sizeof allow - al, "%s%s", al ? ", " : "", srv_routes[i].method);
             continue;
         }
         rt = &srv_routes[i];
@@ -154,7 +157,10 @@ void routes_dispatch(srv_req *r) {
     int64_t retry = 0, now = now_us();
     if (!ratelimit_take(s->rate_ip, r->ip, now, &retry)) return too_many(r, retry, "address");
     if (!rt) {
-        if (path_known) srv_problem(r, 405, "method_not_allowed", "%s is not allowed on this path", r->method);
+        if (path_known) {
+            srv_header_add(r, "Allow", allow);
+            srv_problem(r, 405, "method_not_allowed", "%s is not allowed on this path", r->method);
+        }
         else srv_problem(r, 404, "not_found", "no such endpoint");
         return;
     }

@@ -404,9 +404,9 @@ def t_events(c, api, B, echo, slow):
     r = api.call("POST", api.a("/events"), {"name": "nowait", "kind": "webhook", "board_id": slow, "config": {"wait": False}})
     c.eq(r.status, 201, "create a webhook with wait false")
     t0 = time.time()
-    r = api.call("POST", f"/hooks/{api.app}/nowait", {"ms": 400, "tag": "nw"})
+    r = api.call("POST", f"/hooks/{api.app}/nowait", {"ms": 1500, "tag": "nw"})
     c.eq(r.status, 202, f"webhook with wait false answers 202 ({r})")
-    c.check(time.time() - t0 < 0.4, "…without waiting for the run")
+    c.check(time.time() - t0 < 1.0, "…without waiting for the run")
     rid = (r.json or {}).get("run_id")
     c.check(bool(rid) and r.header("X-Weir-Run-Id") == rid, "202 names the run (body and X-Weir-Run-Id)")
     if rid:
@@ -465,11 +465,12 @@ def t_schedule_fired(c, api, sched, log):
         if auto or time.time() > deadline:
             break
         time.sleep(0.2)
-    c.eq(len(auto), 1, "the schedule fired once by itself at its minute")
-    if auto:
-        rr = api.wait_run(auto[0]["id"]).json
-        c.eq(rr["payload"].get("scheduled_at_us"), nf, "the scheduled run's payload names its fire time")
-        c.check(rr["created_at"] >= nf, "the scheduled run started at or after its fire time")
+    fired = [api.wait_run(x["id"]).json for x in auto]
+    at_nf = [x for x in fired if (x.get("payload") or {}).get("scheduled_at_us") == nf]
+    c.eq(len(at_nf), 1, "the schedule fired by itself exactly once for its first fire time")
+    c.eq(len({x["payload"]["scheduled_at_us"] for x in fired}), len(fired), "one run per fire time")
+    if at_nf:
+        c.check(at_nf[0]["created_at"] >= nf and at_nf[0]["status"] == "completed", "the scheduled run started at or after its fire time and completed")
     nf2 = api.call("GET", api.a(f"/events/{sched['id']}")).json["next_fire_at"]
     c.check(nf2 and nf2 > nf and nf2 % 60_000_000 == 0, f"next_fire_at moved on: {nf} -> {nf2}")
     log.append("schedule: fired by itself and checked")

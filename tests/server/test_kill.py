@@ -125,6 +125,38 @@ def metric(s, tok, status):
     return int(m.group(1)) if m else None
 
 
+def attempt_limit(c, s, tok, app, bid):
+    """A run whose server dies every time is failed after QUEUE_MAX_ATTEMPTS
+    claims instead of being requeued for ever."""
+    r = s.call("POST", f"/api/v1/apps/{app}/events", tok,
+               {"name": "hook-long", "kind": "webhook", "board_id": bid, "config": {"wait": False}, "on_restart": "requeue"})
+    r = s.call("POST", f"/hooks/{app}/hook-long", tok, {"ms": 600000, "long": True})
+    if not c.eq(r.status, 202, "start a run that outlives every server"):
+        return
+    rid = r.json["run_id"]
+    path = f"/api/v1/apps/{app}/runs/{rid}"
+    for attempt in range(1, QUEUE_MAX_ATTEMPTS + 1):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            j = s.call("GET", path, tok).json
+            if j["status"] != "queued" and j["attempts"] == attempt:
+                break
+            time.sleep(0.05)
+        c.eq((j["status"], j["attempts"]), ("running", attempt), f"claim {attempt} of the long run")
+        time.sleep(0.2)   # the worker has started it
+        s.kill()
+        s.start()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        j = s.call("GET", path, tok).json
+        if j["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    c.eq((j["status"], j["error_code"], j["attempts"]), ("failed", "interrupted", QUEUE_MAX_ATTEMPTS),
+         f"after {QUEUE_MAX_ATTEMPTS} interrupted claims the run is failed, not requeued")
+    c.check("too many times" in json.dumps(j.get("error")), f"…and the error says why: {j.get('error')}")
+
+
 def suite(c, weir, src, db_url):
     label = "postgresql" if db_url else "sqlite"
     t_start = time.time()
@@ -198,6 +230,7 @@ def suite(c, weir, src, db_url):
         completed_metric = metric(s, tok, "completed")
         failed_metric = metric(s, tok, "failed")
         after = store_rows(s)
+        attempt_limit(c, s, tok, app, bid)
     finally:
         rc = s.stop()
         if rc not in (0, None, -9):

@@ -17,6 +17,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # importing test_authz_walk must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, store_urls  # noqa: E402
 from test_authz_walk import HTTP_METHODS, World, in_walk_order, jsonschema, operations, path_params, problem_code, request, show  # noqa: E402
