@@ -43,9 +43,13 @@ static int eval_pure(node_ctx *c, int32_t ni) {
     }
     s->depth++;
     s->epoch_of[ni] = s->epoch;
-    node_ctx pc = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = -1, .fail_node = n->id,
-                   .trace_vals = r->req.trace && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed)};
-    uint64_t t0 = r->req.trace ? run_us(r) : 0;
+    node_ctx pc = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = -1, .fail_node = n->id};
+    uint64_t t0 = 0;
+    trace_rec tv;
+    if (r->req.trace) {
+        t0 = run_us(r);
+        pc.tv = trace_rec_start(r, &tv);
+    }
     int rc = n->def->run(&pc);
     ctx_finish(&pc);
     if (r->req.trace) engine_trace(&pc, rc == NODE_FAIL, t0, run_us(r));
@@ -73,45 +77,46 @@ const value *ctx_read_pin(node_ctx *c, const plan_pin *pin) {
         v = &s->slots[pin->src_slot];
         if (v->secret) c->tainted = true;
     }
-    if (c->trace_vals) ctx_trace_note(c, pin, *v);
+    if (c->tv) ctx_trace_note(c, pin, *v);
     return v;
 }
 
 /* The trace keeps a reference, not a copy: values are never changed in
  * place, so what the report shows is what the node saw. */
 void ctx_trace_note(node_ctx *c, const plan_pin *p, value v) {
+    trace_rec *tv = c->tv;
     uint16_t pin = (uint16_t)(p - c->n->pins);
-    for (uint16_t i = 0; i < c->ntvals; i++)
-        if (c->tvals[i].pin == pin) {
-            value_assign(&c->tvals[i].v, v);
+    for (uint16_t i = 0; i < tv->n; i++)
+        if (tv->vals[i].pin == pin) {
+            value_assign(&tv->vals[i].v, v);
             return;
         }
-    if (c->ntvals == c->captvals) {
-        uint16_t cap = c->captvals ? (uint16_t)(c->captvals * 2) : 4;
-        trace_val *t = cap > c->captvals ? realloc(c->tvals, cap * sizeof *t) : NULL;
+    if (tv->n == tv->cap) {
+        uint16_t cap = tv->cap ? (uint16_t)(tv->cap * 2) : 4;
+        trace_val *t = cap > tv->cap ? realloc(tv->vals, cap * sizeof *t) : NULL;
         if (!t) {
-            /* out of memory: values would go missing, so say the trace has none from here on */
+            /* out of memory: a value would go missing, so the trace keeps none from here on */
             atomic_store(&c->s->r->trace_vals_full, true);
-            c->trace_vals = false;
             return;
         }
-        c->tvals = t;
-        c->captvals = cap;
+        tv->vals = t;
+        tv->cap = cap;
     }
     value_retain(v);
-    c->tvals[c->ntvals++] = (trace_val){.pin = pin, .v = v};
+    tv->vals[tv->n++] = (trace_val){.pin = pin, .v = v};
 }
 
 void ctx_trace_merge(node_ctx *into, node_ctx *from) {
-    for (uint16_t i = 0; i < from->ntvals; i++) {
-        trace_val *t = &from->tvals[i];
+    trace_rec *tv = from->tv;
+    if (!tv) return;
+    for (uint16_t i = 0; i < tv->n; i++) {
+        trace_val *t = &tv->vals[i];
         if (from->tainted && from->n->pins[t->pin].dir == DIR_OUT) t->v.secret = 1; /* as ctx_finish did */
-        if (into->trace_vals) ctx_trace_note(into, &into->n->pins[t->pin], t->v);
+        if (into->tv) ctx_trace_note(into, &into->n->pins[t->pin], t->v);
         value_release(t->v);
     }
-    free(from->tvals);
-    from->tvals = NULL;
-    from->ntvals = from->captvals = 0;
+    free(tv->vals);
+    *tv = (trace_rec){0};
 }
 
 /* Read a pin; NULL when a pure source failed (the node then fails). */
@@ -253,7 +258,7 @@ static void set_slot(node_ctx *c, const plan_pin *p, value v) {
     strand *s = c->s;
     value_assign(&s->slots[p->slot], v);
     mark_dirty(s, p->slot);
-    if (c->trace_vals) ctx_trace_note(c, p, v);
+    if (c->tv) ctx_trace_note(c, p, v);
 }
 
 void ctx_dyn_set(node_ctx *c, size_t i, value v) {

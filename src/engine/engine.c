@@ -190,10 +190,14 @@ static int exec_one(strand *s, int32_t ni, uint16_t pin, int32_t *next_node, uin
         run_fail(s, "loop_limit", n->id, "node %s executed more than %u times in one run", n->id, r->loop_limit);
         return NODE_ABORT;
     }
-    node_ctx c = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = pin, .fail_node = n->id,
-                  .trace_vals = r->req.trace && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed)};
+    node_ctx c = {.s = s, .n = n, .idx = (uint32_t)ni, .trigger = pin, .fail_node = n->id};
     s->epoch++;
-    uint64_t t0 = r->req.trace ? run_us(r) : 0;
+    uint64_t t0 = 0;
+    trace_rec tv;
+    if (r->req.trace) {
+        t0 = run_us(r);
+        c.tv = trace_rec_start(r, &tv);
+    }
     if (r->req.on_event) emit(r, EV_NODE_START, n, NULL);
     int rc = n->def->run(&c);
     ctx_finish(&c);

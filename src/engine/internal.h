@@ -28,6 +28,12 @@ typedef struct trace_val {
     size_t bytes;
 } trace_val;
 
+/* The values one traced execution read and set so far (ctx_trace_note). */
+typedef struct trace_rec {
+    trace_val *vals;         /* malloc'd; engine_trace takes them */
+    uint16_t n, cap;
+} trace_rec;
+
 typedef struct trace_entry {
     uint32_t node;
     uint8_t failed;
@@ -71,9 +77,7 @@ struct node_ctx {
     char *fail_msg;          /* malloc'd */
     json_t **temps;          /* boxed scalars handed out by ctx_json */
     size_t ntemps, captemps;
-    bool trace_vals;         /* record the values read and set (run traced, budget left) */
-    uint16_t ntvals, captvals;
-    trace_val *tvals;        /* malloc'd; engine_trace takes them */
+    trace_rec *tv;           /* recording values (run traced, budget left); else NULL */
 };
 
 struct run {
@@ -114,6 +118,13 @@ static inline uint64_t run_us(const run *r) { return (mono_ns() - r->start_ns) /
 /* Scheduler (engine.c) */
 int engine_chain(strand *s, int32_t node, uint16_t pin);
 bool strand_stopped(strand *s, bool force_clock);
+/* Where c records its values: *tv, or NULL when the run's trace has no
+ * room left for values. Only for traced runs. */
+static inline trace_rec *trace_rec_start(run *r, trace_rec *tv) {
+    if (atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed)) return NULL;
+    *tv = (trace_rec){0};
+    return tv;
+}
 /* Append c's trace entry; takes the values c recorded (ctx_trace_note). */
 void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us);
 /* The report's "trace" array (trace.c); releasing the values it holds. */

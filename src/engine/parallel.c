@@ -45,8 +45,9 @@ static void take_branches(group *g) {
         int ok = strand_init(&b, pc->s->r, pc->s);
         b.parent = pc->s;
         b.parent_mu = &g->mu;
-        node_ctx bc = {.s = &b, .n = pc->n, .idx = pc->idx, .trigger = pc->trigger, .fail_node = pc->n->id,
-                       .trace_vals = pc->trace_vals};
+        node_ctx bc = {.s = &b, .n = pc->n, .idx = pc->idx, .trigger = pc->trigger, .fail_node = pc->n->id};
+        trace_rec btv = {0};
+        if (pc->tv) bc.tv = &btv;
         pthread_mutex_unlock(&g->mu);
         int rc = NODE_ABORT;
         if (ok == 0) {

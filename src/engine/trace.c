@@ -86,10 +86,11 @@ static void release_vals(trace_val *v, size_t n) {
 void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us) {
     run *r = c->s->r;
     const char *err = failed ? (c->fail_msg ? c->fail_msg : "the node failed") : NULL;
-    bool keep = c->trace_vals && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed);
+    trace_rec *tv = c->tv;
+    bool keep = tv && !atomic_load_explicit(&r->trace_vals_full, memory_order_relaxed);
     size_t need = 0;
-    for (uint16_t i = 0; keep && i < c->ntvals; i++) {
-        trace_val *t = &c->tvals[i];
+    for (uint16_t i = 0; keep && i < tv->n; i++) {
+        trace_val *t = &tv->vals[i];
         const plan_pin *p = &c->n->pins[t->pin];
         if (c->tainted && p->dir == DIR_OUT) t->v.secret = 1; /* as ctx_finish marked the pins */
         need += strlen(p->name) + 8 + charge(r, t);
@@ -115,28 +116,29 @@ void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us) 
             *e = (trace_entry){.node = c->idx, .failed = failed, .start_us = start_us,
                                .duration_us = end_us - start_us};
             if (keep && r->trace_bytes + need <= RUN_TRACE_MAX_BYTES) {
-                e->vals = c->ntvals ? arena_alloc(&r->mem, c->ntvals * sizeof *e->vals) : NULL;
+                e->vals = tv->n ? arena_alloc(&r->mem, tv->n * sizeof *e->vals) : NULL;
                 e->error = !err ? NULL : from ? arena_printf(&r->mem, "from node %s: %s", from, err)
                                               : arena_strdup(&r->mem, err);
-                if ((e->vals || !c->ntvals) && (e->error || !err)) {
-                    if (c->ntvals) memcpy(e->vals, c->tvals, c->ntvals * sizeof *e->vals);
-                    e->nvals = c->ntvals;
+                if ((e->vals || !tv->n) && (e->error || !err)) {
+                    if (tv->n) memcpy(e->vals, tv->vals, tv->n * sizeof *e->vals);
+                    e->nvals = tv->n;
                     e->has_vals = 1;
-                    c->ntvals = 0; /* the entry owns the references now */
+                    tv->n = 0; /* the entry owns the references now */
                     r->trace_bytes += need;
                 }
             }
             /* an entry without its values: this one and every later one */
-            if (c->trace_vals && !e->has_vals) atomic_store(&r->trace_vals_full, true);
+            if (tv && !e->has_vals) atomic_store(&r->trace_vals_full, true);
         } else {
             r->trace_truncated = true;
         }
     }
     pthread_mutex_unlock(&r->mu);
-    release_vals(c->tvals, c->ntvals);
-    free(c->tvals);
-    c->tvals = NULL;
-    c->ntvals = c->captvals = 0;
+    if (tv) {
+        release_vals(tv->vals, tv->n);
+        free(tv->vals);
+        *tv = (trace_rec){0};
+    }
 }
 
 void trace_free(run *r) {

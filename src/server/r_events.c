@@ -239,7 +239,7 @@ HANDLER(h_webhook) {
     json_t *body = NULL;
     if (r->body_len) {
         const char *ct = srv_header(r, "Content-Type");
-        if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
             db_rows_free(ev);
             return srv_problem(r, 415, "unsupported_media_type", "a webhook body must be application/json");
         }

@@ -48,6 +48,25 @@ static char *perms_text(perm_set s) {
     return t;
 }
 
+/* The detail of a refusal by rbac_check_member_change / rbac_check_role_edit. */
+static const char *rule_text(const char *code) {
+    static const struct { const char *code, *text; } t[] = {
+        {"need_write_members", "this needs the permission write_members in this app"},
+        {"need_write_roles", "this needs the permission write_roles in this app"},
+        {"self_change", "nobody changes their own role or removes themselves; the owner transfers ownership first"},
+        {"owner_protected", "only the owner changes or removes the owner"},
+        {"owner_grant_requires_owner", "only the owner gives the owner role (a token needs the owner scope)"},
+        {"escalation", "the change involves a permission you do not hold yourself"},
+        {"owner_role_protected", "the owner role is never edited or deleted"},
+        {"builtin_role_frozen", "built-in roles keep their name and permissions and cannot be deleted; make a custom role"},
+        {"owner_in_custom_role", "a custom role cannot hold owner"},
+        {"instance_perm_in_role", "app roles hold app permissions only"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        if (!strcmp(t[i].code, code)) return t[i].text;
+    return "this change is not allowed";
+}
+
 static bool refuse_key(srv_req *r) {
     if (r->who.kind != PRINCIPAL_API_KEY) return false;
     srv_problem(r, 403, "keys_cannot_manage_members", "API keys cannot change members or roles; a user must");
@@ -242,7 +261,7 @@ HANDLER(h_member_put) {
         .new_role_perms = to.perms,
     };
     const char *why = rbac_check_member_change(&c);
-    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    if (why) FAIL(403, why, "%s", rule_text(why));
     if (to.is_owner && !c.target_is_owner) {
         /* a transfer: the previous owner becomes admin, in this transaction */
         if ((rc = builtin_role(tx, r->app_id, "admin", &admin, &e)) < 0) DBFAIL(rc);
@@ -286,7 +305,7 @@ HANDLER(h_member_delete) {
         .target_perms = cur.perms,
     };
     const char *why = rbac_check_member_change(&c);
-    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    if (why) FAIL(403, why, "%s", rule_text(why));
     db_val pd[] = {DB_TEXT(r->app_id), DB_TEXT(uid)};
     if ((rc = db_tx_exec(tx, "DELETE FROM members WHERE app_id = $1 AND user_id = $2", pd, 2, NULL, &e)) < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
@@ -349,7 +368,7 @@ HANDLER(h_role_create) {
     }
     if (!(tx = begin_locked(r, &actor))) goto out;
     const char *why = rbac_check_role_edit(actor, false, false, perms);
-    if (why) FAIL(403, why, "this role is not allowed (%s); see docs/auth.md", why);
+    if (why) FAIL(403, why, "%s", rule_text(why));
     id_new("role", ro.id);
     snprintf(ro.name, sizeof ro.name, "%s", name);
     ro.perms = perms;
@@ -385,7 +404,7 @@ HANDLER(h_role_update) {
     if (!pv) perms = ro.perms;
     /* everything the edit touches: what it adds and what it takes away */
     const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms | perms);
-    if (why) FAIL(403, why, "this change is not allowed (%s); see docs/auth.md", why);
+    if (why) FAIL(403, why, "%s", rule_text(why));
     if (nv && strcmp(json_string_value(nv), ro.name) != 0) {
         db_val pn[] = {DB_TEXT(json_string_value(nv)), DB_TEXT(ro.id)};
         rc = db_tx_exec(tx, "UPDATE roles SET name = $1 WHERE id = $2", pn, 2, NULL, &e);
@@ -419,7 +438,7 @@ HANDLER(h_role_delete) {
     if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such role");
     const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms);
-    if (why) FAIL(403, why, "this role cannot be deleted (%s); see docs/auth.md", why);
+    if (why) FAIL(403, why, "%s", rule_text(why));
     if ((rc = role_holders(tx, ro.id, &members, &keys, &e)) < 0) DBFAIL(rc);
     if (members || keys)
         FAIL(409, "role_in_use", "the role is held by %lld member(s) and %lld API key(s), revoked keys included; give them another role first",

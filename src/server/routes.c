@@ -19,6 +19,7 @@
 #define B_APP OBJ("\"name\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"}", "\"name\"")
 #define B_MEMBER OBJ("\"role\":{\"type\":\"string\"}", "\"role\"")
 #define B_ROLE OBJ("\"name\":{\"type\":\"string\"},\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}", "\"name\",\"permissions\"")
+#define B_ROLE_PATCH OBJ("\"name\":{\"type\":\"string\"},\"permissions\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}", "")
 #define B_BOARD OBJ("\"name\":{\"type\":\"string\"},\"board\":{\"type\":\"object\"}", "\"board\"")
 #define B_RUN OBJ("\"payload\":{},\"variables\":{\"type\":\"object\"},\"start_node\":{\"type\":\"string\"},\"version\":{\"type\":\"integer\"}", "")
 #define B_EVENT OBJ("\"name\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"manual\",\"webhook\",\"schedule\"]},\"board_id\":{\"type\":\"string\"},\"board_version\":{\"type\":[\"integer\",\"null\"]},\"start_node\":{\"type\":\"string\"},\"config\":{\"type\":\"object\"},\"on_restart\":{\"enum\":[\"requeue\",\"fail\"]},\"enabled\":{\"type\":\"boolean\"}", "\"name\",\"kind\",\"board_id\"")
@@ -52,7 +53,7 @@ const route srv_routes[] = {
     APPR("DELETE", "/members/{user}", PERM_WRITE_MEMBERS, h_member_delete, "member_delete", "Remove a member", "members", NULL, 204),
     APPR("GET", "/roles", PERM_READ_ROLES, h_roles_list, "roles_list", "Roles of the app", "members", NULL, 200),
     APPR("POST", "/roles", PERM_WRITE_ROLES, h_role_create, "role_create", "Create a custom role", "members", B_ROLE, 201),
-    APPR("PATCH", "/roles/{role}", PERM_WRITE_ROLES, h_role_update, "role_update", "Change a custom role", "members", B_ROLE, 200),
+    APPR("PATCH", "/roles/{role}", PERM_WRITE_ROLES, h_role_update, "role_update", "Change a custom role", "members", B_ROLE_PATCH, 200),
     APPR("DELETE", "/roles/{role}", PERM_WRITE_ROLES, h_role_delete, "role_delete", "Delete a custom role", "members", NULL, 204),
 
     APPR("GET", "/boards", PERM_READ_BOARDS, h_boards_list, "boards_list", "Boards of the app", "boards", NULL, 200),

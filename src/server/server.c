@@ -106,7 +106,9 @@ static void *housekeeper(void *arg) {
         if (depth >= 0) atomic_store(&s->queued_in_store, depth);
         exec_sweep_cancels(s->exec);
         sched_tick(s, now);
-        if (now - last_beat >= HEARTBEAT_EVERY_S * 1000000LL) {
+        /* Beat well within worker_stale_s, so a live server never looks dead. */
+        int64_t beat_every = s->cfg.worker_stale_s / 3 < HEARTBEAT_EVERY_S ? s->cfg.worker_stale_s / 3 : HEARTBEAT_EVERY_S;
+        if (now - last_beat >= (beat_every > 0 ? beat_every : 1) * 1000000LL) {
             queue_worker_heartbeat(s->db, s->worker_id, now, &e);
             last_beat = now;
         }

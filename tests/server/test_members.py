@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Response, Server, store_urls  # noqa: E402
 
 PW = "correct-horse-battery-staple"
-RACERS = 6
-RACE_ROUNDS = 4
+RACERS = 8
+RACE_ROUNDS = 6
 
 
 # ---- API keys, minted the way weir stores them (docs/auth.md "Tokens") -------------
@@ -406,6 +406,15 @@ def suite(s, c, label):
         eq((res["demote"].status, (res["demote"].json or {}).get("code")), (403, "owner_protected"), "second race: the owner is not demoted")
     eq(res["viewer"].status, 200, "second race: an unrelated change by an admin goes through")
     eq(len(owners()), 1, "exactly one owner after the second race")
+
+    # ---- deleting the app takes its members, custom roles and API keys along
+    final = owners()
+    if len(final) == 1:
+        who = next(t for t, i in ids.items() if i == final[0])
+        ftok = owner_toks.get(who) or s.token(f"{who}@t.local", scopes=["owner"])
+        eq(s.call("DELETE", f"/api/v1/apps/{A}", ftok).status, 204, "the owner deletes the app (members, custom roles, API keys in it)")
+        refused(s.call("GET", M, ftok), 403, "forbidden", "members of a deleted app")
+        eq(s.call("GET", f"/api/v1/apps/{B}/members", own).status, 200, "the other app is untouched")
 
 
 def main():
