@@ -11,11 +11,20 @@ PACKAGES=(
   libjansson-dev libcurl4-gnutls-dev libsodium-dev  # runtime libraries
   tzdata                                       # time zones of schedules (read by src/base/tzfile.c)
   libsqlite3-dev libpq-dev libmicrohttpd-dev libgnutls28-dev  # server: stores, HTTP, TLS
+  librhonabwy-dev                              # server: JOSE (JWS/JWK) for OIDC sign-in
   postgresql wrk                               # the PostgreSQL store suite; load benchmark
   libcmocka-dev valgrind python3 python3-jsonschema  # tests
+  gnutls-bin                                   # test tools: certtool makes the TLS suite's certificate
   clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
   lld wasi-libc libclang-rt-14-dev-wasm32      # WebAssembly node packages (sdk/c)
 )
+
+# tests/server/test_oidc.py runs a real OpenID provider (oidc-provider, from npm)
+# on Node.js 20+; Debian 12's nodejs is 18, so Node comes from NodeSource and
+# is not installed here. The test fails, saying why, without it.
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: warning: Node.js 20+ and npm are needed by tests/server/test_oidc.py (docs/dependencies.md)" >&2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

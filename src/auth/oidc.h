@@ -69,6 +69,7 @@ typedef struct oidc_provider {
     pthread_mutex_t fetch_mu; /* one fetch at a time */
     json_t *meta;             /* the discovery document, checked */
     int64_t meta_at, meta_try;   /* µs: when fetched; when last tried */
+    const char *meta_err;     /* why the last fetch failed (a reason code), or NULL */
     json_t *keys;             /* the JWKS "keys" array */
     int64_t keys_at, keys_try;   /* µs */
     unsigned long keys_fetches;  /* JWKS fetches made (tests, metrics) */

@@ -1,6 +1,5 @@
 /* oidc_config.c — the "oidc_providers" array of the config file (oidc.h). */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/password.h"
 #include "cli/cli.h"
 #include "server/accounts.h"
+#include "server/audit.h"
 #include "server/srv.h"
 
 int cmd_serve(int argc, char **argv) {
@@ -99,6 +101,15 @@ static int user_usage(FILE *out) {
     return out == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+/* An audit row for what the CLI did to the store (audit.h): actor "operator",
+ * the local account that ran it. */
+static void operator_audit(db *d, const char *action, const char *target, json_t *detail) {
+    char who[32];
+    snprintf(who, sizeof who, "uid:%u", (unsigned)getuid());
+    audit_entry ae = {.actor_kind = "operator", .actor_id = who, .action = action, .target = target, .outcome = AUDIT_OK, .detail = detail};
+    audit_write(d, &ae);
+}
+
 int cmd_user(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return user_usage(stdout);
     if (argc < 3 || strcmp(argv[1], "add") != 0 || argv[2][0] == '-') return user_usage(stderr);
@@ -125,6 +136,7 @@ int cmd_user(int argc, char **argv) {
     char id[ID_MAX], err[256];
     int rc = accounts_user_add(d, argv[2], pw, has(argc, argv, "--admin"), id, err, sizeof err);
     explicit_bzero(pw, sizeof pw);
+    if (rc == 0) operator_audit(d, "user.create", id, json_pack("{s:s, s:b}", "email", argv[2], "instance_admin", has(argc, argv, "--admin")));
     auth_keys_wipe(&keys);
     db_close(d);
     srv_config_free(&cfg);
@@ -186,6 +198,8 @@ int cmd_token(int argc, char **argv) {
     } else {
         json_t *sj = perm_set_to_json(scopes);
         char *st = json_dumps(sj, JSON_COMPACT);
+        operator_audit(d, "token.create", tid, json_pack("{s:s, s:s, s:O, s:I}", "user_id", uid, "name", name, "scopes", sj,
+                                                          "expires_at", (json_int_t)(now_us() + secs * 1000000)));
         fprintf(stderr, "weir: token %s for %s, scopes %s, expires in %lld s; it is shown only this once\n", tid, email, st, (long long)secs);
         free(st);
         json_decref(sj);

@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <string.h>
 
+#include "auth/oidc.h"
 #include "auth/token.h"
 #include "server/srv.h"
 
@@ -14,7 +15,8 @@
 
 void principal_actor(const principal *p, char *out, size_t n) {
     switch (p->kind) {
-    case PRINCIPAL_SESSION: snprintf(out, n, "user:%s", p->user_id); break;
+    case PRINCIPAL_SESSION:
+    case PRINCIPAL_OIDC: snprintf(out, n, "user:%s", p->user_id); break;
     case PRINCIPAL_PAT: snprintf(out, n, "token:%s", p->cred_id); break;
     case PRINCIPAL_API_KEY: snprintf(out, n, "key:%s", p->cred_id); break;
     default: snprintf(out, n, "anonymous");
@@ -142,6 +144,7 @@ void authn_resolve(srv_req *r) {
         if (strncasecmp(authz, "Bearer ", 7) != 0) return refuse(r, "only Bearer credentials are accepted");
         const char *tok = authz + 7;
         int kind = auth_token_kind_of(tok);
+        if (kind != AUTH_TOK_PAT && kind != AUTH_TOK_API_KEY && oidc_looks_like_jwt(tok)) return authn_oidc_bearer(r, tok);
         if (kind != AUTH_TOK_PAT && kind != AUTH_TOK_API_KEY) return refuse(r, "malformed credential");
         auth_token_hash(&r->srv->keys, tok, hash);
         if (kind == AUTH_TOK_PAT) resolve_pat(r, hash, now);

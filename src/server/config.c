@@ -1,6 +1,8 @@
 /* config.c — the settings table of config.h and its three sources. */
 #include "server/config.h"
 
+#include "auth/oidc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -39,6 +41,7 @@ static const opt opts[] = {
     {"webhook_wait_ms", T_INT, S(webhook_wait_ms), "30000", 1, 3600000, "a waiting webhook answers 202 with the run id after this"},
     {"run_timeout_ms", T_INT, S(run_timeout_ms), "3600000", 1, 86400000, "wall-clock limit of a run"},
     {"run_retention_days", T_INT, S(run_retention_days), "30", 0, 36500, "finished runs older than this are pruned; 0 keeps them all"},
+    {"prune_every_s", T_INT, S(prune_every_s), "60", 1, 86400, "seconds between prunings of old runs"},
     {"worker_stale_s", T_INT, S(worker_stale_s), "60", 5, 86400, "a server silent this long is dead and its runs are recovered"},
     {"allow_private_net", T_BOOL, S(allow_private_net), "false", 0, 0, "http nodes may reach loopback and private addresses"},
     {"rate_ip_per_s", T_INT, S(rate_ip_per_s), "2000", 1, 10000000, "requests per second from one address (then 429)"},
@@ -48,7 +51,10 @@ static const opt opts[] = {
     {"session_idle_min", T_INT, S(session_idle_min), "60", 1, 100000, "a session unused this long ends"},
     {"session_max_hours", T_INT, S(session_max_hours), "12", 1, 10000, "a session ends this long after sign-in, used or not"},
     {"pat_max_days", T_INT, S(pat_max_days), "366", 1, 3660, "longest expiry a personal access token may have"},
+    {"api_key_max_days", T_INT, S(api_key_max_days), "366", 1, 3660, "longest expiry an app API key may have"},
+    {"audit_retention_days", T_INT, S(audit_retention_days), "365", 0, 36500, "audit rows older than this are pruned; 0 keeps them all"},
     {"log_level", T_STR, S(log_level), "info", 0, 0, "error, warn, info or debug"},
+    {"web_dir", T_STR, S(web_dir), "", 0, 0, "the editor's built files (default: ../web/dist, else ../share/weir/web, beside the weir binary)"},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -100,6 +106,11 @@ static int load_file(srv_config *c, const char *path, bool must_exist, char *err
     json_t *v;
     int rc = 0;
     json_object_foreach(root, k, v) {
+        if (!strcmp(k, "oidc_providers")) {  /* not a scalar setting: auth/oidc_config.c */
+            oidc_providers_free(c->oidc);
+            if ((rc = oidc_providers_parse(v, path, &c->oidc, err, n)) != 0) break;
+            continue;
+        }
         const opt *o = find(k);
         if (!o) { snprintf(err, n, "%s: unknown setting \"%s\"", path, k); rc = -1; break; }
         char buf[32];
@@ -234,6 +245,7 @@ void srv_config_free(srv_config *c) {
     for (size_t i = 0; i < NOPTS; i++)
         if (opts[i].type == T_STR) free(*str_at(c, &opts[i]));
     free(c->config_file);
+    oidc_providers_free(c->oidc);
     memset(c, 0, sizeof *c);
 }
 

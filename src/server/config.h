@@ -32,6 +32,7 @@ typedef struct srv_config {
     int64_t webhook_wait_ms;      /* a waiting webhook answers 202 after this */
     int64_t run_timeout_ms;       /* default wall clock of a run */
     int64_t run_retention_days;   /* finished runs older than this are pruned; 0 keeps all */
+    int64_t prune_every_s;        /* how often the housekeeper prunes old runs */
     int64_t worker_stale_s;       /* a worker silent this long is dead (its runs recovered) */
     bool allow_private_net;       /* http nodes may reach private addresses */
 
@@ -39,7 +40,11 @@ typedef struct srv_config {
     int64_t rate_cred_per_s, rate_cred_burst;
     int64_t session_idle_min, session_max_hours;
     int64_t pat_max_days;         /* longest allowed token expiry */
+    int64_t api_key_max_days;     /* longest allowed API key expiry */
+    int64_t audit_retention_days; /* audit rows older than this are pruned; 0 keeps all */
     char *log_level;              /* error | warn | info | debug */
+    char *web_dir;                /* the editor's built files (r_static.c); empty: found beside the binary */
+    struct oidc_providers *oidc;  /* config file "oidc_providers" (auth/oidc.h); NULL: none */
 } srv_config;
 
 /* Defaults, then the config file (--config / WEIR_CONFIG / DATA/weir.json when

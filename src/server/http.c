@@ -2,6 +2,7 @@
  * through rate limits, authentication and authorization, call its handler,
  * send the answer. Also the small helpers of srv.h that build answers. */
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -162,7 +163,9 @@ static enum MHD_Result send_answer(srv_req *r) {
     if (!resp) return MHD_NO;
     if (r->ctype) MHD_add_response_header(resp, "Content-Type", r->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    bool own_cache = false;  /* r_static.c sets its own */
+    for (int i = 0; i < r->nhdr; i++) own_cache |= !strcasecmp(r->hdr_name[i], "Cache-Control");
+    if (!own_cache) MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (s->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
@@ -323,6 +326,21 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, char *e
     return 0;
 }
 
+/* Load the certificate and key once with GnuTLS, so that a bad PEM file or a
+ * key that does not match the certificate is reported as such (libmicrohttpd
+ * only says that the daemon did not start). */
+static int tls_check_pair(const server *s, const char *cert, const char *key, char *err, size_t n) {
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) < 0) return snprintf(err, n, "TLS: out of memory"), -1;
+    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)strlen(cert)}, k = {(unsigned char *)key, (unsigned)strlen(key)};
+    int rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(cred);
+    if (rc < 0)
+        return snprintf(err, n, "TLS: tls_cert %s and tls_key %s are not a PEM certificate and its private key: %s",
+                        s->cfg.tls_cert, s->cfg.tls_key, gnutls_strerror(rc)), -1;
+    return 0;
+}
+
 int http_start(server *s, char *err, size_t n) {
     struct sockaddr_storage ss;
     if (parse_listen(s->cfg.listen, &ss, err, n) != 0) return -1;
@@ -332,6 +350,12 @@ int http_start(server *s, char *err, size_t n) {
     if (*s->cfg.tls_cert) {
         if (!(cert = read_file(s->cfg.tls_cert, err, n))) return -1;
         if (!(key = read_file(s->cfg.tls_key, err, n))) { free(cert); return -1; }
+        if (tls_check_pair(s, cert, key, err, n) != 0) {
+            free(cert);
+            explicit_bzero(key, strlen(key));
+            free(key);
+            return -1;
+        }
         flags |= MHD_USE_TLS;
         s->tls = true;
     }

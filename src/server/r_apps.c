@@ -2,6 +2,7 @@
  * roles and makes the creator its one owner, in one transaction. */
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/routes.h"
 
 #define APP_NAME_MAX 100
@@ -66,6 +67,7 @@ HANDLER(h_app_create) {
     if (rc == 0) rc = db_commit(tx, &e);
     else db_rollback(tx);
     if (srv_db_failed(r, rc, &e, NULL)) { json_decref(b); return; }
+    audit_record_app(r, app, "app.create", app, AUDIT_OK, json_pack("{s:s}", "name", name));
     srv_json(r, 201, json_pack("{s:s, s:s, s:s, s:I, s:s}", "id", app, "name", name, "description", desc, "created_at", (json_int_t)now, "role", "owner"));
     json_decref(b);
 }
@@ -100,6 +102,12 @@ HANDLER(h_app_update) {
         db_val p[] = {DB_TEXT(json_string_value(dv)), DB_TEXT(r->app_id)};
         rc = db_exec(r->srv->db, "UPDATE apps SET description = $1 WHERE id = $2", p, 2, NULL, &e);
     }
+    if (rc >= 0) {
+        json_t *ad = json_object();
+        if (nv) json_object_set(ad, "name", nv);
+        if (dv) json_object_set_new(ad, "description_changed", json_true());
+        audit_record(r, "app.update", r->app_id, AUDIT_OK, ad);
+    }
     json_decref(b);
     if (srv_db_failed(r, rc, &e, NULL)) return;
     h_app_get(r);
@@ -109,5 +117,6 @@ HANDLER(h_app_delete) {
     db_err e;
     db_val p[] = {DB_TEXT(r->app_id)};
     if (srv_db_failed(r, db_exec(r->srv->db, "DELETE FROM apps WHERE id = $1", p, 1, NULL, &e), &e, NULL)) return;
+    audit_record(r, "app.delete", r->app_id, AUDIT_OK, NULL);  /* the app's audit rows stay (GET /api/v1/audit?app=) */
     srv_json(r, 204, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include "auth/password.h"
 #include "server/accounts.h"
+#include "server/audit.h"
 #include "server/routes.h"
 
 static void set_cookie(srv_req *r, const char *value, int64_t max_age_s) {
@@ -20,6 +21,30 @@ static bool backoff_refuses(srv_req *r, const char *key, int64_t now) {
     srv_problem(r, 429, "login_backoff", "too many failed sign-ins; retry after %s s", ra);
     srv_header_add(r, "Retry-After", ra);
     return true;
+}
+
+int session_start(srv_req *r, const char *uid, char *csrf_out) {
+    server *s = r->srv;
+    char sid[ID_MAX], tok[AUTH_TOKEN_MAX], csrf[AUTH_TOKEN_MAX], hash[65];
+    int64_t now = now_us();
+    db_err e;
+    id_new("ses", sid);
+    auth_token_new(AUTH_TOK_SESSION, tok);
+    auth_csrf_new(csrf);
+    auth_token_hash(&s->keys, tok, hash);
+    int64_t max_age = s->cfg.session_max_hours * 3600;
+    db_val ins[] = {DB_TEXT(sid), DB_TEXT(hash), DB_TEXT(uid), DB_TEXT(csrf), DB_INT(now), DB_INT(now), DB_INT(now + max_age * 1000000), DB_TEXT(r->ip)};
+    int rc = db_exec(s->db, "INSERT INTO sessions (id, token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)"
+                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", ins, 8, NULL, &e);
+    if (srv_db_failed(r, rc, &e, NULL)) { explicit_bzero(tok, sizeof tok); return -1; }
+    set_cookie(r, tok, max_age);
+    explicit_bzero(tok, sizeof tok);
+    if (csrf_out) memcpy(csrf_out, csrf, AUTH_TOKEN_MAX);
+    /* every sign-in (password or identity provider) ends here */
+    audit_entry ae = {.actor_kind = "user", .actor_id = uid, .credential_id = sid, .action = "auth.login", .target = uid, .ip = r->ip,
+                      .outcome = AUDIT_OK, .detail = json_pack("{s:s}", "via", r->route ? r->route->op_id : "?")};
+    audit_write(s->db, &ae);
+    return 0;
 }
 
 HANDLER(h_login) {
@@ -49,6 +74,12 @@ HANDLER(h_login) {
     else auth_password_dummy_verify(pw);  /* same time whether or not the e-mail exists */
     json_decref(b);
     if (!ok) {
+        /* never the e-mail typed (it may be a password typed in the wrong box) unless it names an account */
+        bool known = db_rows_count(rows) == 1;
+        const char *why = !known ? "unknown_account" : !db_rows_text(rows, 0, 1) ? "no_password" : db_rows_int(rows, 0, 2) ? "disabled" : "wrong_password";
+        audit_entry ae = {.actor_kind = "anonymous", .action = "auth.login", .target = known ? db_rows_text(rows, 0, 0) : NULL, .ip = r->ip,
+                          .outcome = AUDIT_FAILED, .detail = json_pack("{s:s, s:s}", "via", "login", "reason", why)};
+        audit_write(s->db, &ae);
         db_rows_free(rows);
         auth_backoff_fail(s->login_backoff, kmail, now);
         auth_backoff_fail(s->login_backoff, kip, now);
@@ -56,21 +87,11 @@ HANDLER(h_login) {
         return srv_problem(r, 401, "invalid_login", "wrong e-mail or password");
     }
     auth_backoff_reset(s->login_backoff, kmail);
-    char uid[ID_MAX], sid[ID_MAX], tok[AUTH_TOKEN_MAX], csrf[AUTH_TOKEN_MAX], hash[65];
+    char uid[ID_MAX], csrf[AUTH_TOKEN_MAX];
     snprintf(uid, sizeof uid, "%s", db_rows_text(rows, 0, 0));
     bool admin = db_rows_int(rows, 0, 3) != 0;
     db_rows_free(rows);
-    id_new("ses", sid);
-    auth_token_new(AUTH_TOK_SESSION, tok);
-    auth_csrf_new(csrf);
-    auth_token_hash(&s->keys, tok, hash);
-    int64_t max_age = s->cfg.session_max_hours * 3600;
-    db_val ins[] = {DB_TEXT(sid), DB_TEXT(hash), DB_TEXT(uid), DB_TEXT(csrf), DB_INT(now), DB_INT(now), DB_INT(now + max_age * 1000000), DB_TEXT(r->ip)};
-    rc = db_exec(s->db, "INSERT INTO sessions (id, token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", ins, 8, NULL, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return;
-    set_cookie(r, tok, max_age);
-    explicit_bzero(tok, sizeof tok);
+    if (session_start(r, uid, csrf) != 0) return;
     srv_json(r, 200, json_pack("{s:{s:s, s:s, s:b}, s:s}", "user", "id", uid, "email", em, "instance_admin", admin, "csrf_token", csrf));
 }
 
@@ -81,6 +102,7 @@ HANDLER(h_logout) {
     db_val p[] = {DB_TEXT(r->who.cred_id)};
     int rc = db_exec(r->srv->db, "DELETE FROM sessions WHERE id = $1", p, 1, NULL, &e);
     if (srv_db_failed(r, rc, &e, NULL)) return;
+    audit_record(r, "auth.logout", r->who.user_id, AUDIT_OK, NULL);
     set_cookie(r, "", 0);
     srv_json(r, 204, NULL);
 }
@@ -95,10 +117,20 @@ HANDLER(h_me) {
     json_t *user = json_pack("{s:s, s:s, s:b, s:I}", "id", db_rows_text(rows, 0, 0), "email", db_rows_text(rows, 0, 1),
                              "instance_admin", (int)db_rows_int(rows, 0, 2), "created_at", (json_int_t)db_rows_int(rows, 0, 3));
     db_rows_free(rows);
-    static const char *const kinds[] = {"none", "session", "token", "api_key"};
+    /* sign-ins with identity providers linked to this user (r_oidc.c) */
+    rc = db_exec(r->srv->db, "SELECT provider, issuer, subject, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at",
+                 p, 1, &rows, &e);
+    if (srv_db_failed(r, rc, &e, NULL)) { json_decref(user); return; }
+    json_t *ids = json_array();
+    for (size_t i = 0; i < db_rows_count(rows); i++)
+        json_array_append_new(ids, json_pack("{s:s, s:s, s:s, s:I}", "provider", db_rows_text(rows, i, 0), "issuer", db_rows_text(rows, i, 1),
+                                             "subject", db_rows_text(rows, i, 2), "linked_at", (json_int_t)db_rows_int(rows, i, 3)));
+    db_rows_free(rows);
+    json_object_set_new(user, "identities", ids);
+    static const char *const kinds[] = {"none", "session", "token", "api_key", "oidc"};
     json_t *cred = json_pack("{s:s, s:s}", "kind", kinds[r->who.kind], "id", r->who.cred_id);
     if (r->who.kind == PRINCIPAL_PAT) json_object_set_new(cred, "scopes", perm_set_to_json(r->who.scopes));
-    else json_object_set_new(cred, "csrf_token", json_string(r->who.csrf));
+    else if (r->who.kind == PRINCIPAL_SESSION) json_object_set_new(cred, "csrf_token", json_string(r->who.csrf));
     rc = db_exec(r->srv->db, "SELECT a.id, a.name, ro.name, ro.permissions FROM members m JOIN apps a ON a.id = m.app_id"
                              " JOIN roles ro ON ro.id = m.role_id WHERE m.user_id = $1 ORDER BY a.id", p, 1, &rows, &e);
     if (srv_db_failed(r, rc, &e, NULL)) { json_decref(user); json_decref(cred); return; }
@@ -165,6 +197,7 @@ HANDLER(h_token_create) {
     json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:I}", "id", id, "name", name, "token", tok, "scopes", perm_set_to_json(scopes),
                             "expires_at", (json_int_t)exp);
     explicit_bzero(tok, sizeof tok);
+    audit_record(r, "token.create", id, AUDIT_OK, json_pack("{s:s, s:o, s:I}", "name", name, "scopes", perm_set_to_json(scopes), "expires_at", (json_int_t)exp));
     json_decref(b);
     srv_json(r, 201, out);
 }
@@ -180,6 +213,7 @@ HANDLER(h_token_revoke) {
     size_t changed = db_rows_changed(rows);
     db_rows_free(rows);
     if (!changed) return srv_problem(r, 404, "not_found", "no such token");
+    audit_record(r, "token.revoke", id, AUDIT_OK, NULL);
     srv_json(r, 204, NULL);
 }
 
@@ -211,5 +245,6 @@ HANDLER(h_user_create) {
     json_decref(b);
     if (rc == DB_CONFLICT) return srv_problem(r, 409, "conflict", "%s", err);
     if (rc != 0) return srv_problem(r, 422, "bad_user", "%s", err);
+    audit_record(r, "user.create", id, AUDIT_OK, json_pack("{s:s, s:b}", "email", em, "instance_admin", admin));
     srv_json(r, 201, json_pack("{s:s, s:s, s:b}", "id", id, "email", em, "instance_admin", admin));
 }

@@ -6,6 +6,7 @@
 
 #include "base/limits.h"
 #include "board/board.h"
+#include "server/audit.h"
 #include "server/routes.h"
 
 #define BOARD_NAME_MAX 200
@@ -88,6 +89,7 @@ HANDLER(h_board_create) {
     }
     free(text);
     if (srv_db_failed(r, rc, &e, NULL)) { json_decref(b); json_decref(validity); return; }
+    audit_record(r, "board.create", id, AUDIT_OK, json_pack("{s:s, s:i}", "name", name, "version", 1));
     json_t *out = json_pack("{s:s, s:s, s:i, s:I}", "id", id, "name", name, "version", 1, "created_at", (json_int_t)now);
     json_object_update(out, validity);
     json_decref(validity);
@@ -166,6 +168,7 @@ HANDLER(h_board_save) {
     free(text);
     json_decref(b);
     if (srv_db_failed(r, rc, &e, "the board was saved meanwhile; try again")) { json_decref(validity); return; }
+    audit_record(r, "board.save", id, AUDIT_OK, json_pack("{s:I}", "version", (json_int_t)version));
     json_t *out = json_pack("{s:s, s:I, s:I}", "id", id, "version", (json_int_t)version, "updated_at", (json_int_t)now);
     json_object_update(out, validity);
     json_decref(validity);
@@ -174,10 +177,13 @@ HANDLER(h_board_save) {
 
 HANDLER(h_board_delete) {
     const char *id = srv_param(r, "board");
-    if (!find_board(r, id, NULL, 0, NULL)) return;
+    char name[BOARD_NAME_MAX + 1];
+    int64_t latest;
+    if (!find_board(r, id, name, sizeof name, &latest)) return;
     db_err e;
     db_val p[] = {DB_TEXT(id), DB_TEXT(r->app_id)};
     if (srv_db_failed(r, db_exec(r->srv->db, "DELETE FROM boards WHERE id = $1 AND app_id = $2", p, 2, NULL, &e), &e, NULL)) return;
+    audit_record(r, "board.delete", id, AUDIT_OK, json_pack("{s:s, s:I}", "name", name, "version", (json_int_t)latest));
     srv_json(r, 204, NULL);
 }
 

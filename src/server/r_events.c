@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/routes.h"
 #include "server/runs.h"
 #include "server/sched.h"
@@ -128,6 +129,7 @@ HANDLER(h_event_create) {
     int rc = db_exec(r->srv->db, "INSERT INTO events (id, app_id, board_id, board_version, name, kind, start_node, config, on_restart, enabled, next_fire_at, created_at)"
                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", p, 12, NULL, &e);
     free(cfg);
+    if (rc >= 0) audit_record(r, "event.create", id, AUDIT_OK, json_pack("{s:s, s:s, s:s}", "name", f.name, "kind", f.kind, "board_id", f.board_id));
     json_decref(b);
     if (srv_db_failed(r, rc, &e, "an event with this name exists in the app")) return;
     db_rows *rows = load_event(r, id);
@@ -172,6 +174,9 @@ HANDLER(h_event_update) {
     free(cfg);
     char id[ID_MAX];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(cur, "id")));
+    if (rc >= 0)
+        audit_record(r, "event.update", id, AUDIT_OK, json_pack("{s:s, s:s, s:s, s:b}", "name", f.name, "kind", f.kind, "board_id", f.board_id,
+                                                                "enabled", f.enabled));
     json_decref(cur);
     if (srv_db_failed(r, rc, &e, "an event with this name exists in the app")) return;
     rows = load_event(r, id);
@@ -187,6 +192,7 @@ HANDLER(h_event_delete) {
     db_err e;
     db_val p[] = {DB_TEXT(db_rows_text(rows, 0, 0)), DB_TEXT(r->app_id)};
     int rc = db_exec(r->srv->db, "DELETE FROM events WHERE id = $1 AND app_id = $2", p, 2, NULL, &e);
+    if (rc >= 0) audit_record(r, "event.delete", db_rows_text(rows, 0, 0), AUDIT_OK, json_pack("{s:s}", "name", db_rows_text(rows, 0, 1)));
     db_rows_free(rows);
     if (srv_db_failed(r, rc, &e, NULL)) return;
     srv_json(r, 204, NULL);
@@ -206,6 +212,10 @@ static void start_event_run(srv_req *r, const db_rows *ev, const char *payload, 
     if (rc == RUN_NO_BOARD) return srv_problem(r, 404, "not_found", "%s", err);
     if (rc == RUN_QUEUE_FULL) { srv_header_add(r, "Retry-After", "1"); return srv_problem(r, 503, "queue_full", "%s", err); }
     if (rc != RUN_CREATED) return (void)srv_db_failed(r, DB_ERROR, &(db_err){.msg = ""}, NULL);
+    /* Runs a person starts are audit rows; webhook runs are not (the runs
+     * table, with created_by and event_id, is their record: docs/server.md). */
+    if (!hook) audit_record(r, "run.start", run_id, AUDIT_OK, json_pack("{s:s, s:s, s:I}", "event_id", sp.event_id, "board_id", sp.board_id,
+                                                                       "board_version", (json_int_t)version));
     if (r->deferred_pending) return;  /* the executor answers */
     srv_header_add(r, "X-Weir-Run-Id", run_id);
     srv_json(r, hook ? 202 : 201, json_pack("{s:s, s:s, s:I, s:s}", "run_id", run_id, "board_id", sp.board_id, "board_version", (json_int_t)version, "status", "queued"));

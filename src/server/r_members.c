@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "server/accounts.h"
+#include "server/audit.h"
 #include "server/routes.h"
 
 #define ROLE_NAME_BUF 72   /* srv_name_ok names are at most 64 bytes */
@@ -278,6 +279,10 @@ HANDLER(h_member_put) {
     }
     if (rc < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
+    json_t *ad = json_pack("{s:s, s:s, s:s}", "email", email, "role", to.name, "role_id", to.id);
+    if (is_member) json_object_set_new(ad, "previous_role", json_string(cur.name));
+    if (to.is_owner && !c.target_is_owner) json_object_set_new(ad, "ownership_transfer", json_true());
+    audit_record(r, is_member ? "member.change" : "member.add", uid, AUDIT_OK, ad);
     srv_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:I}", "user_id", uid, "email", email, "role", to.name, "role_id", to.id,
                                "joined_at", (json_int_t)joined));
 out:
@@ -309,6 +314,7 @@ HANDLER(h_member_delete) {
     db_val pd[] = {DB_TEXT(r->app_id), DB_TEXT(uid)};
     if ((rc = db_tx_exec(tx, "DELETE FROM members WHERE app_id = $1 AND user_id = $2", pd, 2, NULL, &e)) < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
+    audit_record(r, "member.remove", uid, AUDIT_OK, json_pack("{s:s, s:s}", "email", email, "role", cur.name));
     srv_json(r, 204, NULL);
 out:;
 }
@@ -332,7 +338,10 @@ HANDLER(h_roles_list) {
     srv_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* Members and API keys holding the role: <0 on a store error. */
+/* Members and live API keys (neither revoked nor expired) holding the role:
+ * <0 on a store error. A key that can no longer be used does not hold its
+ * role: deleting the role deletes such keys' rows (the audit log keeps their
+ * history). */
 static int role_holders(db_tx *tx, const char *role_id, int64_t *members, int64_t *keys, db_err *e) {
     db_rows *rows = NULL;
     db_val p[] = {DB_TEXT(role_id)};
@@ -342,7 +351,8 @@ static int role_holders(db_tx *tx, const char *role_id, int64_t *members, int64_
     db_rows_free(rows);
     rows = NULL;
     if (!keys) return 0;
-    if ((rc = db_tx_exec(tx, "SELECT COUNT(*) FROM api_keys WHERE role_id = $1", p, 1, &rows, e)) < 0) return rc;
+    db_val pk[] = {DB_TEXT(role_id), DB_INT(now_us())};
+    if ((rc = db_tx_exec(tx, "SELECT COUNT(*) FROM api_keys WHERE role_id = $1 AND revoked_at IS NULL AND expires_at > $2", pk, 2, &rows, e)) < 0) return rc;
     *keys = db_rows_int(rows, 0, 0);
     db_rows_free(rows);
     return 0;
@@ -378,6 +388,7 @@ HANDLER(h_role_create) {
     if (rc == DB_CONFLICT) FAIL(409, "role_exists", "the app already has a role named \"%s\"", name);
     if (rc < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
+    audit_record(r, "role.create", ro.id, AUDIT_OK, json_pack("{s:s, s:o}", "name", ro.name, "permissions", perm_set_to_json(ro.perms)));
     srv_json(r, 201, role_json(&ro, 0));
 out:
     free(ptext);
@@ -392,7 +403,7 @@ HANDLER(h_role_update) {
     db_err e;
     perm_set actor, perms = 0;
     char err[128], *ptext = NULL;
-    json_t *nv = json_object_get(b, "name"), *pv = json_object_get(b, "permissions");
+    json_t *nv = json_object_get(b, "name"), *pv = json_object_get(b, "permissions"), *ad = NULL;
     role_row ro;
     int64_t members = 0;
     int rc;
@@ -402,6 +413,7 @@ HANDLER(h_role_update) {
     if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such role");
     if (!pv) perms = ro.perms;
+    ad = json_pack("{s:s, s:o}", "previous_name", ro.name, "previous_permissions", perm_set_to_json(ro.perms));
     /* everything the edit touches: what it adds and what it takes away */
     const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms | perms);
     if (why) FAIL(403, why, "%s", rule_text(why));
@@ -420,8 +432,13 @@ HANDLER(h_role_update) {
     }
     if ((rc = role_holders(tx, ro.id, &members, NULL, &e)) < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
+    json_object_set_new(ad, "name", json_string(ro.name));
+    json_object_set_new(ad, "permissions", perm_set_to_json(ro.perms));
+    audit_record(r, "role.update", ro.id, AUDIT_OK, ad);
+    ad = NULL;
     srv_json(r, 200, role_json(&ro, members));
 out:
+    json_decref(ad);
     free(ptext);
     json_decref(b);
 }
@@ -441,11 +458,19 @@ HANDLER(h_role_delete) {
     if (why) FAIL(403, why, "%s", rule_text(why));
     if ((rc = role_holders(tx, ro.id, &members, &keys, &e)) < 0) DBFAIL(rc);
     if (members || keys)
-        FAIL(409, "role_in_use", "the role is held by %lld member(s) and %lld API key(s), revoked keys included; give them another role first",
+        FAIL(409, "role_in_use", "the role is held by %lld member(s) and %lld live API key(s); give the members another role and revoke the keys first",
              (long long)members, (long long)keys);
+    /* revoked and expired keys go with their role */
+    db_val pdk[] = {DB_TEXT(ro.id), DB_INT(now_us())};
+    db_rows *dk = NULL;
+    if ((rc = db_tx_exec(tx, "DELETE FROM api_keys WHERE role_id = $1 AND (revoked_at IS NOT NULL OR expires_at <= $2)", pdk, 2, &dk, &e)) < 0) DBFAIL(rc);
+    int64_t dead_keys = (int64_t)db_rows_changed(dk);
+    db_rows_free(dk);
     db_val pd[] = {DB_TEXT(ro.id), DB_TEXT(r->app_id)};
     if ((rc = db_tx_exec(tx, "DELETE FROM roles WHERE id = $1 AND app_id = $2", pd, 2, NULL, &e)) < 0) DBFAIL(rc);
     if (!finish(r, tx)) goto out;
+    audit_record(r, "role.delete", ro.id, AUDIT_OK, json_pack("{s:s, s:o, s:I}", "name", ro.name, "permissions", perm_set_to_json(ro.perms),
+                                                             "unusable_keys_deleted", (json_int_t)dead_keys));
     srv_json(r, 204, NULL);
 out:;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/exec.h"
+#include "server/audit.h"
 #include "server/routes.h"
 #include "server/runs.h"
 #include "server/sse.h"
@@ -50,6 +51,7 @@ HANDLER(h_run_start) {
     free(payload), free(variables);
     json_decref(b);
     if (rc != RUN_CREATED) return create_failed(r, rc, err);
+    audit_record(r, "run.start", run_id, AUDIT_OK, json_pack("{s:s, s:I}", "board_id", board, "board_version", (json_int_t)version));
     char loc[160];
     snprintf(loc, sizeof loc, "/api/v1/apps/%s/runs/%s", r->app_id, run_id);
     srv_header_add(r, "Location", loc);
@@ -163,6 +165,7 @@ HANDLER(h_run_cancel) {
     if (srv_db_failed(r, rc, &e, NULL)) return;
     if (rc == 0) return srv_problem(r, 409, "already_ended", "the run has already ended");
     exec_cancel_local(r->srv->exec, id);
+    audit_record(r, "run.cancel", id, AUDIT_OK, NULL);
     srv_json(r, 202, json_pack("{s:s, s:s}", "id", id, "status", "cancelling"));
 }
 
@@ -187,6 +190,7 @@ HANDLER(h_run_rerun) {
     db_rows_free(rows);
     if (vars) { explicit_bzero(vars, strlen(vars)); free(vars); }
     if (rc != RUN_CREATED) return create_failed(r, rc, err);
+    audit_record(r, "run.rerun", run_id, AUDIT_OK, json_pack("{s:s, s:s, s:I}", "rerun_of", id, "board_id", board, "board_version", (json_int_t)version));
     srv_json(r, 201, json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", run_id, "board_id", board, "board_version", (json_int_t)version,
                                "status", "queued", "rerun_of", id));
 }

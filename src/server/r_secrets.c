@@ -3,6 +3,7 @@
  * another row does not open). The API lists names, never values. */
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/routes.h"
 
 HANDLER(h_secrets_list) {
@@ -41,6 +42,7 @@ HANDLER(h_secret_put) {
                              " ON CONFLICT (app_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", p, 4, NULL, &e);
     free(sealed);
     if (srv_db_failed(r, rc, &e, NULL)) return;
+    audit_record(r, "secret.put", name, AUDIT_OK, NULL);  /* the name only, never the value */
     srv_json(r, 204, NULL);
 }
 
@@ -54,5 +56,6 @@ HANDLER(h_secret_delete) {
     size_t changed = db_rows_changed(rows);
     db_rows_free(rows);
     if (!changed) return srv_problem(r, 404, "not_found", "no such secret");
+    audit_record(r, "secret.delete", name, AUDIT_OK, NULL);
     srv_json(r, 204, NULL);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "server/audit.h"
 #include "server/routes.h"
 
 #define APP "/api/v1/apps/{app}"
@@ -25,6 +26,7 @@
 #define B_EVENT OBJ("\"name\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"manual\",\"webhook\",\"schedule\"]},\"board_id\":{\"type\":\"string\"},\"board_version\":{\"type\":[\"integer\",\"null\"]},\"start_node\":{\"type\":\"string\"},\"config\":{\"type\":\"object\"},\"on_restart\":{\"enum\":[\"requeue\",\"fail\"]},\"enabled\":{\"type\":\"boolean\"}", "\"name\",\"kind\",\"board_id\"")
 #define B_FIRE OBJ("\"payload\":{},\"variables\":{\"type\":\"object\"}", "")
 #define B_SECRET OBJ("\"value\":{\"type\":\"string\"}", "\"value\"")
+#define B_API_KEY OBJ("\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"expires_in_days\":{\"type\":\"integer\"}", "\"name\",\"role\",\"expires_in_days\"")
 #define B_ANY "{}"
 
 const route srv_routes[] = {
@@ -34,6 +36,9 @@ const route srv_routes[] = {
     INS("GET", "/metrics", PERM_INSTANCE_ADMIN, h_metrics, "metrics", "Prometheus metrics", "system", NULL, 200),
 
     {"POST", "/api/v1/auth/login", SCOPE_PUBLIC, 0, h_login, "login", "Sign in with e-mail and password; sets the session cookie", "auth", B_LOGIN, 200},
+    PUB("GET", "/api/v1/auth/providers", h_oidc_providers, "auth_providers", "Identity providers to sign in with (id, name)", "auth"),
+    {"GET", "/api/v1/auth/oidc/{provider}/start", SCOPE_PUBLIC, 0, h_oidc_start, "oidc_start", "Start signing in with an identity provider (redirect)", "auth", NULL, 302},
+    {"GET", "/api/v1/auth/oidc/{provider}/callback", SCOPE_PUBLIC, 0, h_oidc_callback, "oidc_callback", "Where the identity provider sends the browser back; sets the session cookie", "auth", NULL, 302},
     USR("POST", "/api/v1/auth/logout", h_logout, "logout", "End the current session", "auth", NULL, 204),
     USR("GET", "/api/v1/me", h_me, "me", "The caller, their apps and rights", "auth", NULL, 200),
     USR("GET", "/api/v1/tokens", h_tokens_list, "tokens_list", "The caller's personal access tokens", "auth", NULL, 200),
@@ -86,6 +91,15 @@ const route srv_routes[] = {
 
     APPR("GET", "/catalog", PERM_READ_BOARDS, h_catalog, "catalog", "Every node type boards of this app can use", "catalog", NULL, 200),
     APPR("GET", "/packages", PERM_READ_PACKAGES, h_packages_list, "packages_list", "Installed node packages and their grants", "catalog", NULL, 200),
+
+    APPR("GET", "/api-keys", PERM_READ_API_KEYS, h_api_keys_list, "api_keys_list", "The app's API keys (never the keys themselves)", "api-keys", NULL, 200),
+    APPR("POST", "/api-keys", PERM_WRITE_API_KEYS, h_api_key_create, "api_key_create", "Create an API key bound to this app and a role (shown once)", "api-keys", B_API_KEY, 201),
+    APPR("DELETE", "/api-keys/{key}", PERM_WRITE_API_KEYS, h_api_key_revoke, "api_key_revoke", "Revoke an API key (the next request with it is refused)", "api-keys", NULL, 204),
+
+    APPR("GET", "/audit", PERM_READ_AUDIT, h_audit_list, "audit_list", "The app's audit log, newest first, with filters and a cursor", "audit", NULL, 200),
+    APPR("GET", "/audit/export", PERM_READ_AUDIT, h_audit_export, "audit_export", "The app's audit log as JSON lines (application/x-ndjson), oldest first", "audit", NULL, 200),
+    INS("GET", "/api/v1/audit", PERM_INSTANCE_ADMIN, h_audit_list_all, "audit_list_all", "The whole audit log (instance events and every app), newest first", "audit", NULL, 200),
+    INS("GET", "/api/v1/audit/export", PERM_INSTANCE_ADMIN, h_audit_export_all, "audit_export_all", "The whole audit log as JSON lines (application/x-ndjson), oldest first", "audit", NULL, 200),
 };
 const size_t srv_route_count = sizeof srv_routes / sizeof *srv_routes;
 
@@ -135,7 +149,7 @@ static perm_set instance_perms(const principal *p) {
     return p->kind == PRINCIPAL_PAT ? have & perm_expand(p->scopes) : have;
 }
 
-void routes_dispatch(srv_req *r) {
+static void dispatch(srv_req *r) {
     server *s = r->srv;
     const route *rt = NULL;
     bool path_known = false;
@@ -162,7 +176,7 @@ void routes_dispatch(srv_req *r) {
             srv_header_add(r, "Allow", allow);
             srv_problem(r, 405, "method_not_allowed", "%s is not allowed on this path", r->method);
         }
-        else srv_problem(r, 404, "not_found", "no such endpoint");
+        else if (!static_try(r)) srv_problem(r, 404, "not_found", "no such endpoint");  /* r_static.c: the editor */
         return;
     }
     r->route = rt;
@@ -183,6 +197,9 @@ void routes_dispatch(srv_req *r) {
         if (!csrf || !auth_ct_streq(csrf, r->who.csrf))
             return srv_problem(r, 403, "csrf", "state-changing requests of a session need its X-CSRF-Token header");
     }
+    /* An API key belongs to its app: of the other routes it may only list that app. */
+    if (rt->scope == SCOPE_USER && r->who.kind == PRINCIPAL_API_KEY && rt->handler != h_apps_list)
+        return srv_problem(r, 403, "forbidden", "an API key acts only in its own app");
     if (rt->scope == SCOPE_INSTANCE && !perm_allows(instance_perms(&r->who), rt->perm))
         return srv_problem(r, 403, "forbidden", "this needs the instance permission %s", perm_name(rt->perm));
     if (rt->scope == SCOPE_APP) {
@@ -198,6 +215,13 @@ void routes_dispatch(srv_req *r) {
             return srv_problem(r, 403, "forbidden", "this needs the permission %s in this app", perm_name(rt->perm));
     }
     rt->handler(r);
+}
+
+/* Every 403, the router's or a handler's (escalation, csrf, …), is an audit
+ * row "access.denied" (audit.h). */
+void routes_dispatch(srv_req *r) {
+    dispatch(r);
+    if (r->status == 403) audit_denied(r);
 }
 
 /* ---- OpenAPI --------------------------------------------------------------------- */

@@ -20,6 +20,8 @@ HANDLER(h_healthz); HANDLER(h_readyz); HANDLER(h_openapi); HANDLER(h_metrics);
 HANDLER(h_login); HANDLER(h_logout); HANDLER(h_me);
 HANDLER(h_tokens_list); HANDLER(h_token_create); HANDLER(h_token_revoke);
 HANDLER(h_users_list); HANDLER(h_user_create);
+/* r_oidc.c */
+HANDLER(h_oidc_providers); HANDLER(h_oidc_start); HANDLER(h_oidc_callback);
 /* r_apps.c */
 HANDLER(h_apps_list); HANDLER(h_app_create); HANDLER(h_app_get); HANDLER(h_app_update); HANDLER(h_app_delete);
 /* r_members.c */
@@ -38,5 +40,13 @@ HANDLER(h_event_delete); HANDLER(h_event_fire); HANDLER(h_webhook);
 HANDLER(h_secrets_list); HANDLER(h_secret_put); HANDLER(h_secret_delete);
 /* r_catalog.c */
 HANDLER(h_catalog); HANDLER(h_packages_list);
+/* r_static.c: the editor's files (GET /, /app/…, /assets/NAME) for paths no
+ * route matched; not API operations, so not in the table. True when answered. */
+bool static_try(srv_req *r);
+const char *static_web_dir(const srv_config *cfg);
+/* r_keys.c */
+HANDLER(h_api_keys_list); HANDLER(h_api_key_create); HANDLER(h_api_key_revoke);
+/* r_audit.c */
+HANDLER(h_audit_list); HANDLER(h_audit_export); HANDLER(h_audit_list_all); HANDLER(h_audit_export_all);
 
 #endif

@@ -15,6 +15,7 @@
 #include "auth/password.h"
 #include "catalog/catalog.h"
 #include "engine/engine.h"
+#include "server/audit.h"
 #include "server/exec.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -24,7 +25,6 @@
 #include "store/queue.h"
 
 #define HEARTBEAT_EVERY_S  10
-#define PRUNE_EVERY_S      60
 #define PRUNE_BATCH        1000   /* rows per delete, so pruning never holds the store long */
 #define RATE_MAX_KEYS      65536  /* addresses / credentials tracked by each rate limiter */
 
@@ -90,7 +90,7 @@ static int lock_data_dir(server *s, char *err, size_t n) {
 
 static void *housekeeper(void *arg) {
     server *s = arg;
-    int64_t last_beat = 0, last_prune = 0, last_alive = 0, last_recover = now_us();
+    int64_t last_beat = 0, last_prune = 0, last_alive = 0, last_recover = now_us(), last_audit_prune = 0;
     pthread_mutex_lock(&s->hk_mu);
     while (!atomic_load(&s->stopping)) {
         struct timespec ts;
@@ -124,11 +124,17 @@ static void *housekeeper(void *arg) {
             }
             last_recover = now;
         }
-        if (s->cfg.run_retention_days > 0 && now - last_prune >= PRUNE_EVERY_S * 1000000LL) {
+        if (s->cfg.run_retention_days > 0 && now - last_prune >= s->cfg.prune_every_s * 1000000LL) {
             int64_t before = now - s->cfg.run_retention_days * 86400LL * 1000000LL, total = 0, got;
             while (!atomic_load(&s->stopping) && (got = queue_prune(s->db, before, PRUNE_BATCH, &e)) > 0) total += got;
             if (total) srv_log(SLOG_INFO, "pruned old runs", json_pack("{s:I}", "runs", (json_int_t)total));
             last_prune = now;
+        }
+        if (s->cfg.audit_retention_days > 0 && now - last_audit_prune >= s->cfg.prune_every_s * 1000000LL) {
+            int64_t before = now - s->cfg.audit_retention_days * 86400LL * 1000000LL, total = 0, got;
+            while (!atomic_load(&s->stopping) && (got = audit_prune(s->db, before, PRUNE_BATCH, &e)) > 0) total += got;
+            if (total) srv_log(SLOG_INFO, "pruned old audit rows", json_pack("{s:I}", "rows", (json_int_t)total));
+            last_audit_prune = now;
         }
         pthread_mutex_lock(&s->hk_mu);
     }

@@ -31,7 +31,8 @@ typedef struct catalog catalog;
 
 /* ---- who is calling ------------------------------------------------------ */
 
-typedef enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SESSION, PRINCIPAL_PAT, PRINCIPAL_API_KEY } principal_kind;
+typedef enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_SESSION, PRINCIPAL_PAT, PRINCIPAL_API_KEY,
+                              PRINCIPAL_OIDC /* an identity provider's access token (r_oidc.c): a user's rights, no CSRF */ } principal_kind;
 
 typedef struct principal {
     principal_kind kind;
@@ -174,6 +175,12 @@ void srv_log(log_level lv, const char *msg, json_t *fields /* stolen, may be NUL
 /* authn.c */
 void authn_resolve(srv_req *r);                  /* fills r->who from the credential, or NONE */
 int authn_app_perms(srv_req *r, const char *app_id, perm_set *out); /* membership ∩ scopes */
+/* r_oidc.c: a Bearer value shaped like a JWT, checked against the identity
+ * providers that accept access tokens; fills r->who or answers 401. */
+void authn_oidc_bearer(srv_req *r, const char *token);
+/* r_auth.c: a new session for user_id (row + HttpOnly cookie); its CSRF token
+ * into csrf_out (AUTH_TOKEN_MAX bytes) when not NULL. 0, or -1 having answered. */
+int session_start(srv_req *r, const char *user_id, char *csrf_out);
 
 /* names users choose for events, secrets, roles: [A-Za-z0-9_.-], 1..64, no leading '.' */
 bool srv_name_ok(const char *s);

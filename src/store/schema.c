@@ -103,7 +103,43 @@ static const char *const m1[] = {
     NULL,
 };
 
+static const char *const m2[] = {
+    /* Sign-in with identity providers (OIDC, docs/auth.md): an identity is an
+     * issuer + subject, linked to one user; never matched by e-mail. */
+    "CREATE TABLE user_identities ("
+    " issuer TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " provider TEXT NOT NULL, email_at_link TEXT, created_at BIGINT NOT NULL, last_login_at BIGINT,"
+    " PRIMARY KEY (issuer, subject))",
+    "CREATE INDEX user_identities_user ON user_identities (user_id)",
+    /* Sign-ins in progress: single-use (deleted when the provider sends the
+     * browser back). The state and the browser binding are stored as keyed
+     * hashes, the PKCE verifier sealed under the instance key. */
+    "CREATE TABLE oidc_states ("
+    " state_hash TEXT PRIMARY KEY, provider TEXT NOT NULL, nonce TEXT NOT NULL, verifier TEXT NOT NULL,"
+    " browser_hash TEXT NOT NULL, return_to TEXT NOT NULL, link_user_id TEXT, ip TEXT,"
+    " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+    "CREATE INDEX oidc_states_expiry ON oidc_states (expires_at)",
+    "CREATE INDEX oidc_states_ip ON oidc_states (ip)",
+    /* Memberships a provider's group mapping made, so a later sign-in without
+     * the group removes exactly those (and never one made by hand). */
+    "CREATE TABLE oidc_grants ("
+    " user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+    " issuer TEXT NOT NULL, role_id TEXT NOT NULL, granted_at BIGINT NOT NULL,"
+    " PRIMARY KEY (user_id, app_id))",
+    NULL,
+};
+
+static const char *const m3[] = {
+    /* Audit log: the session, token or key that acted (actor_id names the
+     * user for sessions and tokens, so one filter finds both). */
+    "ALTER TABLE audit ADD COLUMN credential_id TEXT",
+    NULL,
+};
+
 const db_migration db_migrations[] = {
     {1, "initial schema", m1},
+    {2, "identity providers (OIDC)", m2},
+    {3, "audit: credential_id", m3},
 };
 const int db_migration_count = (int)(sizeof db_migrations / sizeof *db_migrations);

@@ -161,9 +161,12 @@ class World:
         self.must("PUT", f"{A}/secrets/{self.secret}", {"value": "hush"}, 204)
         self.token_id = self.must("POST", "/api/v1/tokens", {"name": "throwaway", "expires_in_days": 1, "scopes": ["read_app"]}, 201)["id"]
         self.role = self.make_role(A)
+        self.api_key_id = self.must("POST", A + "/api-keys", {"name": "walk key", "role": "viewer", "expires_in_days": 1}, 201)["id"]
         self.params = {
             "app": self.app, "board": self.board, "version": "1", "run": self.run, "event": self.event,
             "role": self.role, "user": self.member_id, "token": self.token_id, "name": self.secret,
+            "key": self.api_key_id,
+            "provider": "corp",  # public sign-in routes; none configured here, so 404 (test_oidc.py has the real ones)
         }
         self._lacking = {}
         self._implied = None

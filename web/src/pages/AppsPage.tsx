@@ -1,0 +1,136 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, can, type AppAccess, type Me } from '../api';
+import { Dialog } from '../ui/Dialog';
+import { Link } from '../ui/Link';
+import { navigate } from '../ui/router';
+import { useToast } from '../ui/toasts';
+
+export function AppsPage({ me, onChanged }: { me: Me; onChanged: () => Promise<void> | void }) {
+  const toast = useToast();
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<AppAccess | null>(null);
+  const [deleting, setDeleting] = useState<AppAccess | null>(null);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const a = await api.createApp(name.trim(), description.trim());
+      setCreating(false);
+      setName('');
+      setDescription('');
+      await onChanged();
+      navigate({ page: 'boards', app: a.id });
+    } catch (err) {
+      toast((err as ApiError).message, 'error', 'The app was not created');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const rename = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!renaming) return;
+    setBusy(true);
+    try {
+      await api.renameApp(renaming.id, name.trim());
+      setRenaming(null);
+      await onChanged();
+    } catch (err) {
+      toast((err as ApiError).message, 'error', 'The app was not renamed');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!deleting) return;
+    setBusy(true);
+    try {
+      await api.deleteApp(deleting.id);
+      toast(`Deleted ${deleting.name}.`, 'success');
+      setDeleting(null);
+      await onChanged();
+    } catch (err) {
+      toast((err as ApiError).message, 'error', 'The app was not deleted');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Apps</h1>
+        {me.user.instance_admin && (
+          <button type="button" className="btn primary" onClick={() => { setName(''); setDescription(''); setCreating(true); }}>New app</button>
+        )}
+      </div>
+      {me.apps.length === 0 ? (
+        <div className="empty card">
+          <p>You are not a member of any app yet.</p>
+          {me.user.instance_admin ? <p className="muted">Create one to start drawing boards.</p> : <p className="muted">Ask an app's owner to add you.</p>}
+        </div>
+      ) : (
+        <ul className="tiles" aria-label="Your apps">
+          {me.apps.map((a) => (
+            <li key={a.id} className="tile card">
+              <Link to={{ page: 'boards', app: a.id }} className="tile-main">
+                <span className="tile-title">{a.name}</span>
+                <span className="muted small">{a.id}</span>
+              </Link>
+              <div className="tile-foot">
+                <span className={`role role-${a.role}`} title={a.permissions.join(', ')}>{a.role}</span>
+                <span className="spacer" />
+                {can(a, 'write_app') && (
+                  <button type="button" className="btn small ghost" aria-label={`Rename app ${a.name}`} onClick={() => { setName(a.name); setRenaming(a); }}>Rename</button>
+                )}
+                {can(a, 'owner') && (
+                  <button type="button" className="btn small ghost danger" aria-label={`Delete app ${a.name}`} onClick={() => setDeleting(a)}>Delete</button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <Dialog title="New app" open={creating} onClose={() => setCreating(false)}>
+        <form onSubmit={create} className="form">
+          <label className="field"><span>Name</span>
+            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          </label>
+          <label className="field"><span>Description</span>
+            <input value={description} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+          <div className="form-actions">
+            <button type="button" className="btn ghost" onClick={() => setCreating(false)}>Cancel</button>
+            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create app</button>
+          </div>
+        </form>
+      </Dialog>
+
+      <Dialog title="Rename app" open={!!renaming} onClose={() => setRenaming(null)}>
+        <form onSubmit={rename} className="form">
+          <label className="field"><span>Name</span>
+            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+          </label>
+          <div className="form-actions">
+            <button type="button" className="btn ghost" onClick={() => setRenaming(null)}>Cancel</button>
+            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Rename</button>
+          </div>
+        </form>
+      </Dialog>
+
+      <Dialog title="Delete app" open={!!deleting} onClose={() => setDeleting(null)}>
+        <p>Delete <strong>{deleting?.name}</strong> with all its boards, runs, events and secrets? This cannot be undone.</p>
+        <div className="form-actions">
+          <button type="button" className="btn ghost" onClick={() => setDeleting(null)}>Cancel</button>
+          <button type="button" className="btn danger" disabled={busy} onClick={remove}>Delete app</button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}
