@@ -15,6 +15,7 @@ PACKAGES=(
   postgresql wrk                               # the PostgreSQL store suite; load benchmark
   libcmocka-dev valgrind python3 python3-jsonschema  # tests
   gnutls-bin                                   # test tools: certtool makes the TLS suite's certificate
+  chromium                                     # test tools: the editor's end-to-end suite (web/e2e, playwright-core)
   clang libclang-rt-14-dev                     # libFuzzer and clang sanitizers
   lld wasi-libc libclang-rt-14-dev-wasm32      # WebAssembly node packages (sdk/c)
 )

@@ -307,6 +307,11 @@ int oidc_exchange_code(oidc_provider *p, const json_t *meta, const char *code, c
  * fetch was less than jwks_min_refresh_s ago. 0: keys changed or someone
  * else fetched; 1: held back (rate limit); -1: the fetch failed. */
 static int keys_refresh(oidc_provider *p, int64_t seen_at) {
+    pthread_mutex_lock(&p->mu);  /* held back or done already: no discovery either */
+    int64_t now0 = now_us();
+    int early = p->keys_at > seen_at ? 0 : p->keys_try && now0 - p->keys_try < p->jwks_min_refresh_s * US ? 1 : -1;
+    pthread_mutex_unlock(&p->mu);
+    if (early >= 0) return early;
     const char *why = NULL;
     json_t *meta = oidc_discovery(p, &why);  /* before fetch_mu: it takes it itself */
     pthread_mutex_lock(&p->fetch_mu);
@@ -464,7 +469,7 @@ static const char *check_claims(const oidc_provider *p, const json_t *c, oidc_to
         json_t *azp = json_object_get(c, "azp");
         if (azp && (!json_is_string(azp) || strcmp(json_string_value(azp), p->client_id) != 0)) return "bad_azp";
         if (naud > 1 && !azp) return "bad_azp";
-    } else if (!aud_has(aud, p->at_audience, &naud)) return "bad_audience";
+    } else if (!p->at_audience || !aud_has(aud, p->at_audience, &naud)) return "bad_audience";
     int64_t exp = 0, nbf = 0, iat = 0;
     bool has;
     if (!num_claim(c, "exp", true, &exp, &has)) return "expired";

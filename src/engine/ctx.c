@@ -266,6 +266,8 @@ __attribute__((noinline)) static void traced_set(node_ctx *c, const plan_pin *p,
     store_slot(c->s, p, v);
 }
 
+/* noinline: inlined into ctx_set_k, gcc 12 stops inlining that into
+ * ctx_set, and each set costs ~8 instructions more (bench_engine foreach) */
 __attribute__((noinline)) static void set_slot(node_ctx *c, const plan_pin *p, value v) {
     if (!p || p->dir != DIR_OUT || p->type == PT_EXECUTION) return;
     if (c->tv) {

@@ -76,7 +76,7 @@ struct node_ctx {
     const char *fail_node;   /* node named in the error (this or a pure source) */
     char *fail_msg;          /* malloc'd */
     json_t **temps;          /* boxed scalars handed out by ctx_json */
-    uint32_t ntemps, captemps;  /* (32 bits: the context stays 112 bytes with tv) */
+    uint32_t ntemps, captemps; /* 32 bits: the context, zeroed per node, stays 112 bytes */
     trace_rec *tv;           /* recording values (run traced, budget left); else NULL */
 };
 

@@ -70,7 +70,7 @@ void audit_denied(srv_req *r) {
     json_t *params = json_object();
     for (int i = 0; i < ROUTE_MAX_PARAMS && r->param_names[i][0]; i++) {
         const char *v = r->params[i];
-        if (v && srv_name_ok(v) && auth_token_kind_of(v) < 0 && strncmp(v, "weir", 4) != 0)
+        if (v && srv_name_ok(v) && auth_token_kind_of(v) < 0 && strncmp(v, "weirp_", 6) && strncmp(v, "weirk_", 6) && strncmp(v, "weirs_", 6))
             json_object_set_new(params, r->param_names[i], json_string(v));
     }
     if (json_object_size(params)) json_object_set_new(d, "params", params);

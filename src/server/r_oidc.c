@@ -47,8 +47,9 @@ static void refuse(srv_req *r, unsigned status, const char *code, const char *re
     const char *pid = srv_param(r, "provider") ? srv_param(r, "provider") : "";
     srv_log(status >= 500 ? SLOG_ERROR : SLOG_WARN, "identity provider sign-in refused",
             json_pack("{s:s, s:s, s:s, s:s}", "provider", pid, "code", code, "reason", reason ? reason : "", "ip", r->ip));
-    audit_record(r, "auth.login", NULL, AUDIT_FAILED,
-                 json_pack("{s:s, s:s, s:s, s:s}", "via", "oidc", "provider", pid, "code", code, "reason", reason ? reason : ""));
+    if (status != 429 && status != 503)  /* capacity refusals are not sign-in attempts: not audited, so they cannot flood it */
+        audit_record(r, "auth.login", NULL, AUDIT_FAILED,
+                     json_pack("{s:s, s:s, s:s, s:s}", "via", "oidc", "provider", pid, "code", code, "reason", reason ? reason : ""));
 }
 
 static void redirect(srv_req *r, const char *location) {

@@ -250,6 +250,22 @@ def suite(s, c, src, label):
     print(f"[{label}] cross-app walk: {tried} requests")
     check(tried >= 40, f"the cross-app walk tried every app operation ({tried} requests)")
     eq(s.call("GET", PB + "/boards", own).status, 200, "app B is intact")
+    # … and outside any app a key may only list its app
+    for path, item in doc["paths"].items():
+        for m, opn in item.items():
+            if m not in HTTP_METHODS or opn.get("x-permission-scope") not in ("user", "instance"):
+                continue
+            url = re.sub(r"\{([^}]*)\}", lambda mm: subst.get(mm.group(1), "x"), path)
+            rb = opn.get("requestBody")
+            body_ = None
+            if rb:
+                plausible = {"name": "x", "expires_in_days": 1, "scopes": ["read_app"], "email": "k@t.local", "password": PW}
+                body_ = {k: v for k, v in plausible.items() if k in rb["content"]["application/json"]["schema"].get("properties", {})}
+            r = request(s, m.upper(), url, adm, body_)
+            if (m, path) == ("get", "/api/v1/apps"):
+                eq(r.status, 200, "the admin key lists its app")
+            else:
+                check(r.status == 403 and code(r) == "forbidden", f"{m.upper()} {path} with an API key: want 403 forbidden, got {r.status} {r.body[:120]!r}")
 
     # ---- never owner; unknown roles; names
     refused(s.call("POST", K, own, {"name": "o", "role": "owner", "expires_in_days": 1}), 422, "owner_role", "a key with the owner role")

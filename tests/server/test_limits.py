@@ -487,9 +487,11 @@ def main():
             section("body", t_body, c, s, tok, app)
             section("headers", t_headers, c, s, tok)
             section("slow-client", t_slow_client, c, s, notes)
+        # a slow refill (1 per second) so that even a slow machine makes the
+        # (burst+1)-th request before a token comes back
         ip_burst, cred_burst = 5, 3
-        rates = ["--rate-ip-per-s", str(ip_burst), "--rate-ip-burst", str(ip_burst),
-                 "--rate-cred-per-s", str(cred_burst), "--rate-cred-burst", str(cred_burst)]
+        rates = ["--rate-ip-per-s", "1", "--rate-ip-burst", str(ip_burst),
+                 "--rate-cred-per-s", "1", "--rate-cred-burst", str(cred_burst)]
         with Server(weir, extra=rates) as s:
             s.add_user("admin@test.local", admin=True)
             section("rate-ip", t_rate_ip, c, s, ip_burst)

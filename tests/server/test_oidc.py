@@ -758,6 +758,11 @@ def suite(w):
     check(any(a == "auth.login" and o == "failed" and "nonce_mismatch" in d for a, _, o, d in audit), "audit: refused sign-ins with their reason")
     leaked = [v for v in set(w.seen) | {w.weir_secret, w.fake_secret} if v and len(v) >= 12 and any(v in row[3] for row in audit)]
     eq(leaked, [], "no code, state, token or secret in the audit log")
+    # a clean stop (under ASan/UBSan: no report, no leak)
+    w.s = None
+    eq(s.stop(), 0, "the server stops cleanly")
+    log = s.read_log()
+    check("Sanitizer" not in log and "runtime error:" not in log, f"no sanitizer report: {log[log.find('Sanitizer') - 200:][:1500] if 'Sanitizer' in log else ''}")
 
 
 def main():

@@ -45,6 +45,7 @@ export function App() {
     }
     setCsrf('');
     setMe(null);
+    navigate({ page: 'apps' }, true);
   };
 
   const app = me && me !== 'loading' && route.page !== 'apps' ? me.apps.find((a) => a.id === route.app) : undefined;

@@ -133,7 +133,7 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
         setLoaded({ name: b.name, version: b.version, latest: b.latest_version });
         undo.clear();
         if (pastRun) showRun(pastRun);
-        requestAnimationFrame(() => rf.fitView({ padding: 0.15, maxZoom: 1.2 }));
+        requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 }));
       } catch (err) {
         if (live) setLoadError((err as ApiError).status === 404 ? 'This board does not exist (any more).' : (err as ApiError).message);
       }

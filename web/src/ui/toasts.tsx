@@ -1,5 +1,5 @@
 // Short messages at the bottom of the screen (an ARIA live region, so screen
-// readers announce them). Errors stay until dismissed; the rest fade.
+// readers announce them). Errors stay 12 s, the rest 4 s; any can be dismissed.
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 
 export type ToastKind = 'info' | 'success' | 'error';
@@ -24,7 +24,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const push = useCallback<Push>((text, kind = 'info', title) => {
     const id = next.current++;
     setItems((xs) => [...xs.slice(-4), { id, kind, text, title }]);
-    if (kind !== 'error') setTimeout(() => dismiss(id), 4000);
+    setTimeout(() => dismiss(id), kind === 'error' ? 12000 : 4000);
   }, [dismiss]);
   const value = useMemo(() => push, [push]);
   return (

@@ -1,0 +1,501 @@
+#!/usr/bin/env node
+// The editor's end-to-end suite: a real `weir serve` (fresh data directory,
+// free port) and Debian's Chromium driven by playwright-core (no browser is
+// downloaded). A person's path through the editor: sign in, create an app and
+// a board, drag nodes from the palette, connect pins (and see a refused
+// connection explained), edit literals, save, run, watch the nodes light up,
+// read the log, the result and the per-node data, the run history, re-run,
+// validation errors on a node, undo, dark theme, a 4K screen, a 500-node board
+// panned and zoomed with frame times measured; then a viewer who is offered
+// no edit or run control and is refused by the server when trying anyway.
+//
+// usage: node e2e/run.mjs [WEIR]   (default: ../build/weir; env WEIR_E2E_CHROMIUM)
+// Screenshots and perf.json go to e2e/screenshots/. Prints "N passed, M failed".
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, readFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WEB = resolve(here, '..');
+const REPO = resolve(WEB, '..');
+const WEIR = resolve(process.argv[2] || process.env.WEIR || join(REPO, 'build', 'weir'));
+const CHROMIUM = process.env.WEIR_E2E_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(here, 'screenshots');
+const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' };
+const VIEWER = { email: 'viewer@e2e.test', password: 'viewer-password-e2e' };
+const STEP_TIMEOUT = 15000;
+
+let passed = 0, failed = 0;
+const failures = [];
+function ok(cond, what) {
+  if (cond) { passed++; console.log(`ok   ${what}`); }
+  else { failed++; failures.push(what); console.log(`FAIL ${what}`); }
+  return cond;
+}
+async function step(what, f) {
+  try {
+    const r = await f();
+    ok(r !== false, what);
+  } catch (e) {
+    ok(false, `${what}: ${String(e?.message ?? e).split('\n')[0]}`);
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+  });
+}
+
+async function waitReady(base, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) return true;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+function addUser(data, u, admin) {
+  const r = spawnSync(WEIR, ['user', 'add', u.email, ...(admin ? ['--admin'] : []), '--password-stdin', '--data-dir', data],
+    { input: `${u.password}\n`, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`weir user add ${u.email}: ${r.stderr}`);
+}
+
+// ---- the server ---------------------------------------------------------------------
+
+mkdirSync(SHOTS, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), 'weir-e2e-'));
+chmodSync(data, 0o700);
+const profile = mkdtempSync(join(tmpdir(), 'weir-e2e-chromium-'));
+let server = null, ctx = null;
+const serverLog = join(data, 'server.log');
+
+async function main() {
+  if (!ok(spawnSync('test', ['-x', WEIR]).status === 0, `weir binary at ${WEIR}`)) return;
+  if (!ok(spawnSync('test', ['-f', join(WEB, 'dist', 'index.html')]).status === 0, 'the editor is built (web/dist/index.html)')) return;
+  addUser(data, ADMIN, true);
+  addUser(data, VIEWER, false);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logFd = openSync(serverLog, 'w');
+  server = spawn(WEIR, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--web-dir', join(WEB, 'dist'), '--log-level', 'warn'],
+    { stdio: ['ignore', logFd, logFd] });
+  if (!ok(await waitReady(base, 20000), `weir serve ready on ${base}`)) return;
+
+  // ---- static files: headers ----
+  await step('GET / serves the editor with a strict CSP and no inline script', async () => {
+    const r = await fetch(`${base}/`);
+    const html = await r.text();
+    const csp = r.headers.get('content-security-policy') ?? '';
+    return r.ok && /script-src 'self'/.test(csp) && /style-src 'self'/.test(csp) && !/unsafe-inline/.test(csp)
+      && r.headers.get('x-frame-options') === 'DENY' && /text\/html/.test(r.headers.get('content-type') ?? '')
+      && !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html) && !/<style/i.test(html) && !/\sstyle=/i.test(html)
+      && !/https?:\/\//.test(html.replace(/<!--[\s\S]*?-->/g, ''));
+  });
+  await step('hashed assets are cached long, index.html revalidated; traversal finds nothing', async () => {
+    const html = await (await fetch(`${base}/app/anything/here`)).text();
+    const js = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const a = await fetch(`${base}${js}`);
+    const idx = await fetch(`${base}/`);
+    const bad = await Promise.all(['/assets/..%2f..%2fweir.key', '/assets/.hidden', '/index.html', '/weir.key', '/assets/x/../../weir.key']
+      .map((p) => fetch(`${base}${p}`).then((r) => r.status)));
+    return a.ok && /immutable/.test(a.headers.get('cache-control') ?? '') && /javascript/.test(a.headers.get('content-type') ?? '')
+      && idx.headers.get('cache-control') === 'no-cache' && bad.every((s) => s === 404);
+  });
+
+  ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+    reducedMotion: 'reduce',
+  });
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+
+  // Console errors, page errors, CSP violations, failed requests.
+  const consoleErrors = [], badResponses = [], allowed = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (/^Failed to load resource: the server responded with a status of/.test(m.text())) return; // judged below, by URL
+    consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const u = new URL(r.url());
+    const key = `${r.request().method()} ${u.pathname} ${r.status()}`;
+    if (!allowed.some((re) => re.test(key))) badResponses.push(key);
+  });
+  allowed.push(/^GET \/api\/v1\/me 401$/); // before signing in
+
+  const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const toast = () => page.locator('.toasts .toast').last();
+
+  // ---- sign in ----
+  await page.goto(`${base}/`);
+  await step('signed out: the sign-in form shows', async () => {
+    await page.getByRole('heading', { name: 'Sign in to weir' }).waitFor();
+    await shot('01-sign-in');
+  });
+  await step('a wrong password is refused with a message', async () => {
+    allowed.push(/^POST \/api\/v1\/auth\/login 401$/);
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Wrong e-mail or password.').waitFor();
+  });
+  await step('the admin signs in and sees the app list', async () => {
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    return await page.getByRole('button', { name: 'New app' }).isVisible();
+  });
+
+  // ---- app and board ----
+  let appId = '', boardId = '';
+  await step('create an app', async () => {
+    await page.getByRole('button', { name: 'New app' }).click();
+    await page.getByRole('dialog', { name: 'New app' }).getByLabel('Name').fill('E2E App');
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.waitForURL(/\/app\/app_[^/]+$/);
+    appId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
+    await page.getByRole('button', { name: 'New board' }).waitFor();
+    return appId.startsWith('app_');
+  });
+  await step('create a board: the editor opens on it', async () => {
+    await page.getByRole('button', { name: 'New board' }).click();
+    await page.getByRole('dialog', { name: 'New board' }).getByLabel('Name').fill('Hello e2e');
+    await page.getByRole('button', { name: 'Create board' }).click();
+    await page.waitForURL(/\/app\/app_[^/]+\/brd_/);
+    boardId = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]);
+    await page.locator('.react-flow__node[data-id="start"]').waitFor();
+    return boardId.startsWith('brd_');
+  });
+
+  // ---- drawing ----
+  const node = (id) => page.locator(`.react-flow__node[data-id="${id}"]`);
+  const handle = (id, pin, kind) => node(id).locator(`.react-flow__handle.${kind}[data-handleid="${pin}"]`);
+  async function drop(type, dx, dy) {
+    const start = await node('start').boundingBox();
+    const pane = await page.locator('.react-flow__pane').boundingBox();
+    await page.locator(`.palette-item[data-type="${type}"]`).dragTo(page.locator('.react-flow__pane'), {
+      targetPosition: { x: start.x - pane.x + dx, y: start.y - pane.y + dy },
+    });
+  }
+  async function connect(from, fromPin, to, toPin) {
+    const a = await handle(from, fromPin, 'source').boundingBox();
+    const b = await handle(to, toPin, 'target').boundingBox();
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 5 });
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
+  const edge = (from, fp, to, tp) => page.locator(`.react-flow__edge[data-id="${from}.${fp}->${to}.${tp}"]`);
+  const edgeThere = (from, fp, to, tp) => edge(from, fp, to, tp).waitFor({ state: 'attached' });
+
+  await step('the palette searches the catalog', async () => {
+    const search = page.getByLabel('Search nodes');
+    await search.fill('delay');
+    const n = await page.locator('.palette-item').count();
+    await search.fill('');
+    return n >= 1 && n < 5 && (await page.locator('.palette-item').count()) > 40;
+  });
+  await step('drag Log Info, Delay and Return Result from the palette onto the canvas', async () => {
+    await drop('log_info', 260, 0);
+    await node('log_info').waitFor();
+    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
+    await page.waitForTimeout(400);
+    await drop('delay', 0, 170);
+    await node('delay').waitFor();
+    await drop('return_result', 260, 170);
+    await node('return_result').waitFor();
+    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
+    await page.waitForTimeout(400);
+  });
+  await step('connect execution pins: start → log → delay → result', async () => {
+    await connect('start', 'exec_out', 'log_info', 'exec_in');
+    await connect('log_info', 'exec_out', 'delay', 'exec_in');
+    await connect('delay', 'exec_out', 'return_result', 'exec_in');
+    await edgeThere('start', 'exec_out', 'log_info', 'exec_in');
+    await edgeThere('log_info', 'exec_out', 'delay', 'exec_in');
+    await edgeThere('delay', 'exec_out', 'return_result', 'exec_in');
+  });
+  await step('a refused connection is explained (execution output → data input)', async () => {
+    await connect('log_info', 'exec_out', 'return_result', 'result');
+    await toast().getByText(/already drives an execution input|Execution pins connect only/).waitFor();
+    return (await page.locator('.react-flow__edge').count()) === 3;
+  });
+  await step('literal inputs are edited on the node, by type', async () => {
+    await page.getByLabel('message of log_info', { exact: true }).fill('hello from e2e');
+    await page.getByLabel('time of delay', { exact: true }).fill('1200');
+    await page.getByLabel('result of return_result', { exact: true }).fill('done');
+    await page.getByLabel('time of delay', { exact: true }).fill('12x');
+    const invalid = await page.getByLabel('time of delay', { exact: true }).getAttribute('aria-invalid');
+    await page.getByLabel('time of delay', { exact: true }).fill('1200');
+    return invalid === 'true';
+  });
+  await step('undo and redo an added node (Ctrl+Z, Ctrl+Shift+Z)', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.locator('.palette-item[data-type="int_add"]').dblclick();
+    await node('int_add').waitFor();
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await node('int_add').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+Shift+z');
+    await node('int_add').waitFor();
+    await page.keyboard.press('Control+z');
+    await node('int_add').waitFor({ state: 'detached' });
+    return await page.getByLabel('message of log_info', { exact: true }).inputValue() === 'hello from e2e';
+  });
+  await step('save creates version 2', async () => {
+    await page.getByRole('button', { name: 'Save (Ctrl+S)' }).click();
+    await toast().getByText('Saved version 2.').waitFor();
+    await page.locator('.version-badge', { hasText: 'v2' }).waitFor();
+    await shot('02-editor-board');
+  });
+
+  // ---- running ----
+  await step('run: nodes light up live (running), then done', async () => {
+    await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Run the board' });
+    await dlg.getByLabel('Payload (JSON, optional)').fill('{"who": "e2e"}');
+    await dlg.getByRole('button', { name: 'Start run' }).click();
+    await node('delay').locator('.wn.st-running').waitFor({ timeout: 5000 });
+    const logOk = await node('log_info').locator('.wn.st-ok').count();
+    await shot('03-run-live');
+    await page.locator('.run-tabs-status .chip.st-completed').waitFor({ timeout: 10000 });
+    await node('return_result').locator('.wn.st-ok').waitFor();
+    return logOk === 1;
+  });
+  await step('the run panel shows the log and the result', async () => {
+    await page.getByRole('list', { name: 'Run log' }).getByText('hello from e2e').waitFor();
+    await page.locator('.run-col pre.json', { hasText: '"done"' }).first().waitFor();
+    await shot('04-run-done');
+  });
+  await step('per-node inputs and outputs', async () => {
+    await page.getByRole('tab', { name: 'Node data' }).click();
+    const table = page.getByRole('table', { name: 'Node inputs and outputs' });
+    await table.waitFor();
+    const text = await table.innerText();
+    await shot('05-node-data');
+    return /log_info/.test(text) && /hello from e2e/.test(text) && /return_result/.test(text);
+  });
+  await step('run history: the run with status and duration; re-run adds one', async () => {
+    await page.getByRole('tab', { name: 'History' }).click();
+    const rows = page.getByRole('table', { name: 'Run history' }).locator('tbody tr');
+    await rows.first().waitFor();
+    const before = await rows.count();
+    await rows.first().getByRole('button', { name: /^Re-run/ }).click();
+    await page.locator('.run-tabs-status .chip.st-completed').waitFor({ timeout: 10000 });
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('.history-table tbody tr').length === n + 1, before);
+    const txt = await rows.first().innerText();
+    await shot('06-history');
+    return before === 1 && /completed/.test(txt) && /v2/.test(txt) && /(µs|ms| s)/.test(txt);
+  });
+  await step('open a past run on the board', async () => {
+    const rows = page.getByRole('table', { name: 'Run history' }).locator('tbody tr');
+    await rows.last().getByRole('button', { name: /^Open run/ }).click();
+    await page.getByRole('tab', { name: 'Run' }).click();
+    await page.getByRole('list', { name: 'Run log' }).getByText('hello from e2e').waitFor();
+    return (await node('delay').locator('.wn.st-ok').count()) === 1;
+  });
+
+  // ---- validation errors on nodes ----
+  await step('validation errors are shown on the node they concern', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.locator('.palette-item[data-type="variable_get"]').dblclick();
+    await node('variable_get').waitFor();
+    await page.keyboard.press('Control+s');
+    await toast().getByText(/Saved version 3, with 1 problem/).waitFor();
+    await node('variable_get').locator('.wn.has-errors').waitFor();
+    const msg = await node('variable_get').locator('.wn-errors').innerText();
+    await shot('07-validation-error');
+    await node('variable_get').click({ position: { x: 20, y: 10 } });
+    await page.keyboard.press('Delete');
+    await node('variable_get').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+s');
+    await toast().getByText('Saved version 4.').waitFor();
+    return /var_ref|variable/.test(msg);
+  });
+
+  // ---- theme and screens ----
+  await step('dark theme', async () => {
+    await page.getByRole('button', { name: /^Theme:/ }).click();
+    const t = await page.evaluate(() => document.documentElement.dataset.theme);
+    await shot('08-dark');
+    await page.getByRole('button', { name: /^Theme:/ }).click();
+    return t === 'dark';
+  });
+  await step('usable on a 4K screen (3840×2160)', async () => {
+    await page.setViewportSize({ width: 3840, height: 2160 });
+    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
+    await page.waitForTimeout(400);
+    await shot('09-editor-4k');
+    const pal = await page.locator('.palette').boundingBox();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    return pal && pal.height > 1500;
+  });
+
+  // ---- a 500-node board: pan and zoom, frame times ----
+  await step('500 nodes pan and zoom smoothly (frame times recorded)', async () => {
+    const big = await page.evaluate(async ({ app }) => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const nodes = [{ id: 'start', type: 'events_simple', x: 0, y: 0 }], connections = [];
+      let prev = 'start';
+      for (let i = 1; i < 500; i++) {
+        const x = (i % 25) * 300, y = Math.floor(i / 25) * 200;
+        if (i % 3 === 0) {
+          nodes.push({ id: `add${i}`, type: 'int_add', x, y, inputs: { integer1: i, integer2: 2 } });
+        } else {
+          nodes.push({ id: `log${i}`, type: 'log_info', x, y });
+          connections.push({ from: `${prev}.exec_out`, to: `log${i}.exec_in` });
+          if (i % 3 === 1 && i > 3) connections.push({ from: `add${i - 1}.sum`, to: `log${i}.message` });
+          prev = `log${i}`;
+        }
+      }
+      const r = await fetch(`/api/v1/apps/${app}/boards`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.credential.csrf_token },
+        body: JSON.stringify({ name: 'Big board', board: { format: 'weir-board/1', id: 'big', name: 'Big board', nodes, connections } }),
+      });
+      return (await r.json()).id;
+    }, { app: appId });
+    const t0 = Date.now();
+    await page.goto(`${base}/app/${appId}/${big}`);
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length >= 500, null, { timeout: 30000 });
+    const loadMs = Date.now() - t0;
+    await page.waitForTimeout(500);
+    await shot('10-500-nodes');
+    const pane = await page.locator('.react-flow__pane').boundingBox();
+    const cx = pane.x + pane.width / 2, cy = pane.y + pane.height / 2;
+    await page.evaluate(() => {
+      const w = window;
+      w.__frames = [];
+      w.__measure = true;
+      let last = performance.now();
+      const f = (t) => { w.__frames.push(t - last); last = t; if (w.__measure) requestAnimationFrame(f); };
+      requestAnimationFrame(f);
+    });
+    await page.mouse.move(cx, cy);
+    for (let i = 0; i < 12; i++) { await page.mouse.wheel(0, -100); await page.waitForTimeout(30); }
+    await page.keyboard.down('Space');
+    await page.mouse.down();
+    for (let i = 0; i < 40; i++) await page.mouse.move(cx - i * 12, cy - i * 6);
+    await page.mouse.up();
+    await page.keyboard.up('Space');
+    for (let i = 0; i < 12; i++) { await page.mouse.wheel(0, 100); await page.waitForTimeout(30); }
+    const frames = await page.evaluate(() => { window.__measure = false; return window.__frames.slice(1); });
+    const sorted = [...frames].sort((a, b) => a - b);
+    const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    const perf = {
+      nodes: 500, viewport: '1280x800', chromium: 'headless, --disable-gpu (software rendering)',
+      load_ms: loadMs, frames: frames.length,
+      frame_ms: { p50: +q(0.5).toFixed(1), p90: +q(0.9).toFixed(1), p95: +q(0.95).toFixed(1), max: +sorted[sorted.length - 1].toFixed(1) },
+      fps_median: +(1000 / q(0.5)).toFixed(1),
+    };
+    writeFileSync(join(SHOTS, 'perf.json'), `${JSON.stringify(perf, null, 2)}\n`);
+    console.log(`     perf: ${JSON.stringify(perf)}`);
+    return frames.length > 30 && perf.frame_ms.p50 < 50;
+  });
+
+  // ---- the viewer ----
+  await step('make the viewer a member with the viewer role', async () => {
+    const st = await page.evaluate(async ({ app, email }) => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const r = await fetch(`/api/v1/apps/${app}/members/${encodeURIComponent(email)}`, {
+        method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.credential.csrf_token },
+        body: JSON.stringify({ role: 'viewer' }),
+      });
+      return r.status;
+    }, { app: appId, email: VIEWER.email });
+    return st === 200;
+  });
+  await step('sign out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to weir' }).waitFor();
+  });
+  await step('the viewer signs in: no New app, no New board, no rename or delete', async () => {
+    await page.getByLabel('E-mail').fill(VIEWER.email);
+    await page.getByLabel('Password').fill(VIEWER.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    const newApp = await page.getByRole('button', { name: 'New app' }).count();
+    const role = await page.locator('.role').first().innerText();
+    await page.getByRole('link', { name: /E2E App/ }).click();
+    await page.getByRole('table', { name: 'Boards' }).waitFor();
+    const newBoard = await page.getByRole('button', { name: 'New board' }).count();
+    const edits = await page.getByRole('button', { name: /^(Rename|Delete) board/ }).count();
+    await shot('11-viewer-boards');
+    return newApp === 0 && role === 'viewer' && newBoard === 0 && edits === 0;
+  });
+  await step('the viewer sees the board read-only: no palette, no save, no run', async () => {
+    await page.getByRole('link', { name: 'Hello e2e' }).click();
+    await node('log_info').waitFor();
+    const palette = await page.locator('.palette').count();
+    const save = await page.getByRole('button', { name: 'Save (Ctrl+S)' }).count();
+    const run = await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).count();
+    const badge = await page.getByText('View only').count();
+    const literalReadOnly = await page.getByLabel('message of log_info', { exact: true }).getAttribute('readonly');
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('table', { name: 'Run history' }).waitFor();
+    await page.getByRole('tab', { name: 'Node data' }).click();
+    const noData = await page.getByText('Your role cannot read run data').count();
+    await shot('12-viewer-editor');
+    return palette === 0 && save === 0 && run === 0 && badge === 1 && literalReadOnly !== null && noData >= 1;
+  });
+  await step('the viewer is denied by the server (save and run: 403)', async () => {
+    allowed.push(/^PUT \/api\/v1\/apps\/[^/]+\/boards\/[^/]+ 403$/, /^POST \/api\/v1\/apps\/[^/]+\/boards\/[^/]+\/runs 403$/);
+    const st = await page.evaluate(async ({ app, board }) => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const h = { 'Content-Type': 'application/json', 'X-CSRF-Token': me.credential.csrf_token };
+      const b = await (await fetch(`/api/v1/apps/${app}/boards/${board}`)).json();
+      const put = await fetch(`/api/v1/apps/${app}/boards/${board}`, { method: 'PUT', headers: h, body: JSON.stringify({ board: b.board }) });
+      const run = await fetch(`/api/v1/apps/${app}/boards/${board}/runs`, { method: 'POST', headers: h, body: '{}' });
+      return [put.status, run.status];
+    }, { app: appId, board: boardId });
+    return st[0] === 403 && st[1] === 403;
+  });
+
+  await step('no console errors and no CSP violation', () => {
+    if (consoleErrors.length) console.log(consoleErrors.map((e) => `     console: ${e}`).join('\n'));
+    return consoleErrors.length === 0;
+  });
+  await step('no unexpected failed request', () => {
+    if (badResponses.length) console.log(badResponses.map((e) => `     response: ${e}`).join('\n'));
+    return badResponses.length === 0;
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  ok(false, `unexpected: ${e?.stack ?? e}`);
+} finally {
+  await ctx?.close().catch(() => {});
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.on('exit', r); setTimeout(r, 5000); });
+  }
+  if (failed) {
+    try { console.log(`--- server log (tail)\n${readFileSync(serverLog, 'utf8').split('\n').slice(-30).join('\n')}`); } catch { /* none */ }
+  }
+  rmSync(data, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+  console.log(`screenshots: ${SHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
