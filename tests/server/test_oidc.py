@@ -325,7 +325,7 @@ class World:
         cfg = {"oidc_providers": [
             corp,
             {"id": "fake", "name": "Hand-made", "issuer": self.fake_issuer, "client_id": "weir-fake", "client_secret": self.fake_secret,
-             "redirect_url": self.callback_url("fake"), "access_tokens": {"audience": "fake-api"}, "jwks_min_refresh_s": 3},
+             "redirect_url": self.callback_url("fake"), "access_tokens": {"audience": "fake-api"}, "jwks_min_refresh_s": 5},
             {"id": "mismatch", "issuer": f"http://127.0.0.1:{self.fake_port}/mismatch", "client_id": "x", "client_secret": "y",
              "redirect_url": self.callback_url("mismatch")},
             {"id": "down", "issuer": f"http://127.0.0.1:{self.down_port}", "client_id": "x", "client_secret": "y",
@@ -717,8 +717,8 @@ def suite(w):
     refused(bv.get(w.to_callback(bv, auth1, "fake")), 400, "oidc_state_invalid", "verifier_missing",
             "another state's sealed verifier does not open (bound to its state)")
 
-    # ---- JWKS refresh on an unknown kid, rate-limited (fake: jwks_min_refresh_s 3)
-    time.sleep(3.2)
+    # ---- JWKS refresh on an unknown kid, rate-limited (fake: jwks_min_refresh_s 5)
+    time.sleep(5.2)
     j0 = w.fake("GET", "/__test/stats")["jwks"]
     w.set_mode("unknown_kid")
     for i in range(3):
@@ -726,7 +726,7 @@ def suite(w):
     eq(w.fake("GET", "/__test/stats")["jwks"], j0 + 1, "three unknown kids in a row: one JWKS fetch (rate limit)")
     w.fake("POST", "/__test/publish")
     refused(w.login(Browser(), "fake"), 401, "oidc_id_token_invalid", "unknown_key", "key published, but within jwks_min_refresh_s: not fetched yet")
-    time.sleep(3.2)
+    time.sleep(5.2)
     pg = w.login(Browser(), "fake")
     eq(pg.status, 302, f"after jwks_min_refresh_s the new key is fetched and accepted ({pg!r})")
     eq(w.fake("GET", "/__test/stats")["jwks"], j0 + 2, "…with one more fetch")

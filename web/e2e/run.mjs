@@ -31,6 +31,7 @@ const STEP_TIMEOUT = 15000;
 
 let passed = 0, failed = 0;
 const failures = [];
+let onFail = null; // takes a screenshot of the failing step
 function ok(cond, what) {
   if (cond) { passed++; console.log(`ok   ${what}`); }
   else { failed++; failures.push(what); console.log(`FAIL ${what}`); }
@@ -42,6 +43,7 @@ async function step(what, f) {
     ok(r !== false, what);
   } catch (e) {
     ok(false, `${what}: ${String(e?.message ?? e).split('\n')[0]}`);
+    await onFail?.(failed).catch(() => {});
   }
 }
 
@@ -142,6 +144,7 @@ async function main() {
   allowed.push(/^GET \/api\/v1\/me 401$/); // before signing in
 
   const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  onFail = (n) => shot(`failed-${n}`);
   const toast = () => page.locator('.toasts .toast').last();
 
   // ---- sign in ----
@@ -215,13 +218,15 @@ async function main() {
     return n >= 1 && n < 5 && (await page.locator('.palette-item').count()) > 40;
   });
   await step('drag Log Info, Delay and Return Result from the palette onto the canvas', async () => {
-    await drop('log_info', 260, 0);
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.waitForTimeout(300);
+    const s = await node('start').boundingBox();
+    await drop('log_info', s.width + 80, 0);
     await node('log_info').waitFor();
-    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
-    await page.waitForTimeout(400);
-    await drop('delay', 0, 170);
+    await drop('delay', 0, s.height + 110);
     await node('delay').waitFor();
-    await drop('return_result', 260, 170);
+    await drop('return_result', s.width + 80, s.height + 110);
     await node('return_result').waitFor();
     await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
     await page.waitForTimeout(400);
