@@ -40,7 +40,7 @@ static const opt opts[] = {
     {"max_queue_length", T_INT, S(max_queue_length), "100000", 1, 100000000, "queued runs; past this, new runs get 503"},
     {"webhook_wait_ms", T_INT, S(webhook_wait_ms), "30000", 1, 3600000, "a waiting webhook answers 202 with the run id after this"},
     {"run_timeout_ms", T_INT, S(run_timeout_ms), "3600000", 1, 86400000, "wall-clock limit of a run"},
-    {"run_retention_days", T_INT, S(run_retention_days), "30", 0, 36500, "finished runs older than this are pruned; 0 keeps them all"},
+    {"run_retention_days", T_INT, S(run_retention_days), "30", 0, 36500, "ended runs created longer ago than this are pruned; 0 keeps them all"},
     {"prune_every_s", T_INT, S(prune_every_s), "60", 1, 86400, "seconds between prunings of old runs"},
     {"worker_stale_s", T_INT, S(worker_stale_s), "60", 5, 86400, "a server silent this long is dead and its runs are recovered"},
     {"allow_private_net", T_BOOL, S(allow_private_net), "false", 0, 0, "http nodes may reach loopback and private addresses"},

@@ -255,7 +255,17 @@ static void finish(executor *x, exec_job *j, const char *status, json_t *result,
     server *s = x->s;
     char *rt = dump(result), *et = dump(error), *pt = dump(report);
     db_err e;
-    int rc = queue_finish(s->db, j->run_id, s->worker_id, status, rt, et, pt, now_us(), &e);
+    int64_t now = now_us();
+    int rc = j->unsaved ? queue_insert_finished(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now, &e)
+                        : queue_finish(s->db, j->run_id, s->worker_id, status, rt, et, pt, now, &e);
+    if (rc < 0 && j->unsaved && j->waiter && claim_answer(j)) {
+        /* Never answer with a result that was not recorded. */
+        free(rt), free(et), free(pt);
+        srv_log(SLOG_ERROR, "could not record a run", json_pack("{s:s, s:s}", "run_id", j->run_id, "error", e.msg));
+        srv_problem(j->waiter, 503, "store_unavailable", "the run could not be recorded; it did not take effect in the store");
+        srv_deferred_ready(j->waiter);
+        return;
+    }
     if (rc < 0)
         srv_log(SLOG_ERROR, "could not record the end of a run", json_pack("{s:s, s:s}", "run_id", j->run_id, "error", e.msg));
     free(rt), free(et), free(pt);

@@ -29,6 +29,7 @@ typedef struct exec_job {
     char *start_node;          /* NULL: the only start node */
     char *payload, *variables; /* JSON text or NULL */
     srv_req *waiter;           /* a webhook waiting for the result, or NULL */
+    const struct queue_new_run *unsaved; /* inline runs: not in the store yet; written once at the end */
     _Atomic int answered;      /* the waiter has been answered (once) */
     int64_t wait_deadline_us;
 } exec_job;

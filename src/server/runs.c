@@ -69,17 +69,25 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
         j->wait_deadline_us = nr.created_at + s->cfg.webhook_wait_ms * 1000LL;
         sp->waiter->deferred_pending = true;
     }
+    /* A waiting webhook of a straight-line board runs right here, in
+     * microseconds, and is written once when it ends: nobody hears of it
+     * before that, so a crash in between loses nothing that was answered. */
+    if (sp->waiter) {
+        j->unsaved = &nr;
+        bool ran = exec_run_inline(s->exec, j);
+        j->unsaved = NULL;
+        if (ran) {
+            free(sealed);
+            exec_job_free(j);
+            return RUN_CREATED;
+        }
+    }
     int irc = queue_insert_running(s->db, &nr, s->worker_id, nr.created_at, &e);
     free(sealed);
     if (irc != 0) {
         if (sp->waiter) sp->waiter->deferred_pending = false;
         exec_job_free(j);
         return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
-    }
-    /* A waiting webhook of a straight-line board runs right here. */
-    if (sp->waiter && exec_run_inline(s->exec, j)) {
-        exec_job_free(j);
-        return RUN_CREATED;
     }
     if (!exec_submit(s->exec, j)) {
         /* Local list full or stopping: leave it to the queue. */

@@ -8,6 +8,7 @@
  * the newest version of a row that a concurrent transaction changed before
  * updating it. */
 #include "store/queue.h"
+#include "base/ids.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,6 +97,32 @@ int queue_enqueue(db *d, const queue_new_run *run, db_err *err) {
 int queue_insert_running(db *d, const queue_new_run *run, const char *worker, int64_t now, db_err *err) {
     if (!worker) return qfail(err, DB_ERROR, "a running run needs a worker");
     return insert_run(d, run, "running", worker, now, 1, err);
+}
+
+static bool is_final_status(const char *s);
+
+int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, const char *status,
+                          const char *result, const char *error, const char *report,
+                          int64_t started_at, int64_t finished_at, db_err *err) {
+    if (!run || !run->id || !run->app_id || !run->board_id || !worker)
+        return qfail(err, DB_ERROR, "a run needs an id, an app, a board and a worker");
+    if (!is_final_status(status))
+        return qfail(err, DB_ERROR, "queue_insert_finished: status must be completed, failed, timed_out or cancelled");
+    int rc = check_on_restart(run->on_restart, err);
+    if (rc) return rc;
+    db_val p[] = {
+        DB_TEXT(run->id), DB_TEXT(run->app_id), DB_TEXT(run->board_id), DB_INT(run->board_version),
+        DB_TEXT(run->event_id), DB_TEXT(run->start_node), DB_TEXT(status),
+        DB_TEXT(run->on_restart ? run->on_restart : "requeue"), DB_TEXT(run->payload), DB_TEXT(run->variables),
+        DB_INT(run->created_at), DB_TEXT(run->created_by), DB_TEXT(run->rerun_of), DB_TEXT(worker),
+        DB_INT(started_at), DB_TEXT(result), DB_TEXT(error), DB_TEXT(report), DB_INT(finished_at),
+    };
+    return db_exec(d,
+                   "INSERT INTO runs (id, app_id, board_id, board_version, event_id, start_node, status,"
+                   " on_restart, payload, variables, created_at, created_by, rerun_of, worker, started_at,"
+                   " attempts, result, error, report, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                   " $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)",
+                   p, (int)(sizeof p / sizeof *p), NULL, err);
 }
 
 static char *dup_cell(const db_rows *r, size_t row, size_t col, bool *oom) {
@@ -292,10 +319,16 @@ int64_t queue_depth(db *d, db_err *err) {
 
 int64_t queue_prune(db *d, int64_t before, int batch, db_err *err) {
     if (batch <= 0) return qfail(err, DB_ERROR, "queue_prune: batch must be at least 1");
-    db_val p[] = {DB_INT(before), DB_INT(batch)};
+    /* Run ids begin with their creation time (ids.h), so "created before"
+     * is a range of the primary key: no index on finished_at is kept just
+     * for pruning (it would cost every run a page write). A run is pruned
+     * when it was created before `before` and has ended. */
+    char bound[ID_MAX];
+    snprintf(bound, sizeof bound, "run_%016llx", (unsigned long long)(before > 0 ? before : 0));
+    db_val p[] = {DB_TEXT(bound), DB_INT(batch)};
     return exec_changed(d,
                         "DELETE FROM runs WHERE id IN (SELECT id FROM runs"
-                        " WHERE finished_at < $1 AND status NOT IN ('queued', 'running')"
-                        " ORDER BY finished_at LIMIT $2)",
+                        " WHERE id < $1 AND status NOT IN ('queued', 'running')"
+                        " ORDER BY id LIMIT $2)",
                         p, 2, err);
 }

@@ -48,6 +48,14 @@ int queue_enqueue(db *d, const queue_new_run *run, db_err *err);
  * e.g. a webhook waiting for its result); finish it with queue_finish. */
 int queue_insert_running(db *d, const queue_new_run *run, const char *worker, int64_t now, db_err *err);
 
+/* Insert a run that has already ended, in one write: for runs executed in
+ * the same breath as their request (a waiting webhook of a straight-line
+ * board), where nobody was told of the run before it ended. status as in
+ * queue_finish. */
+int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, const char *status,
+                          const char *result, const char *error, const char *report,
+                          int64_t started_at, int64_t finished_at, db_err *err);
+
 /* Claim up to max queued runs, oldest first, for worker: they become `running`
  * with started_at = now and attempts + 1. Safe against other workers claiming
  * concurrently (a run is claimed by exactly one). *out gets a malloc'd array
@@ -86,7 +94,8 @@ int queue_recover(db *d, const char *self, int64_t now, int64_t stale_us,
 /* Runs in status `queued` (for /metrics and the queue-length limit). */
 int64_t queue_depth(db *d, db_err *err);
 
-/* Delete finished runs with finished_at < before, at most batch rows per call
+/* Delete ended runs created before `before` (µs; run ids carry their
+ * creation time, so this is a primary-key range), at most batch rows per call
  * (so pruning never holds the write lock for long). Returns rows deleted or a
  * db_code. */
 int64_t queue_prune(db *d, int64_t before, int batch, db_err *err);

@@ -83,7 +83,6 @@ static const char *const m1[] = {
     "CREATE INDEX runs_running ON runs (worker) WHERE status = 'running'",
     "CREATE INDEX runs_app ON runs (app_id, id)",
     "CREATE INDEX runs_board ON runs (board_id, id)",
-    "CREATE INDEX runs_finished ON runs (finished_at)",
 
     /* Server instances that claim runs; a stale heartbeat means a dead worker. */
     "CREATE TABLE workers ("

@@ -1005,30 +1005,40 @@ static void test_queue_attempts_cap(void **state) {
     assert_int_equal(queue_depth(f->d, &err), 0);
 }
 
+/* A queued run whose id says it was created at `created_us` (ids.h). */
+static void old_run(db *d, char id[ID_MAX], int64_t created_us, int serial) {
+    db_err err;
+    snprintf(id, ID_MAX, "run_%016llx%016x", (unsigned long long)created_us, serial);
+    queue_new_run run = {.id = id, .app_id = "app_q", .board_id = "brd_1", .board_version = 7,
+                         .payload = "{}", .created_by = "test", .created_at = created_us};
+    CHECK(queue_enqueue(d, &run, &err));
+}
+
 static void test_queue_depth_and_prune(void **state) {
     fx *f = *state;
     db_err err;
     make_app(f->d);
     enum { OLD = 25, NEW = 3 };
     char id[ID_MAX];
-    for (int i = 0; i < OLD + NEW; i++) new_run(f->d, id, NULL);
+    for (int i = 0; i < OLD; i++) old_run(f->d, id, 1000 + i, i);
+    for (int i = 0; i < NEW; i++) new_run(f->d, id, NULL);
     assert_int_equal(queue_depth(f->d, &err), OLD + NEW);
     queue_claimed *c = NULL;
     int n = 0;
     CHECK(queue_claim(f->d, "wk_a", OLD + NEW, 10, &c, &n, &err));
     assert_int_equal(n, OLD + NEW);
-    for (int i = 0; i < n; i++) {
-        int64_t at = i < OLD ? 1000 + i : 5000000;
-        assert_int_equal(queue_finish(f->d, c[i].id, "wk_a", i % 2 ? "completed" : "failed", NULL, NULL, NULL, at,
+    for (int i = 0; i < n; i++)
+        assert_int_equal(queue_finish(f->d, c[i].id, "wk_a", i % 2 ? "completed" : "failed", NULL, NULL, NULL, 2000,
                                       &err), 1);
-    }
     queue_claimed_free(c, n);
-    new_run(f->d, id, NULL);
-    new_run(f->d, id, NULL);
+    /* old but still in flight: never pruned */
+    old_run(f->d, id, 500, 900);
+    old_run(f->d, id, 501, 901);
     CHECK(queue_claim(f->d, "wk_a", 1, 10, &c, &n, &err));   /* one running, one queued */
     queue_claimed_free(c, n);
     assert_int_equal(queue_depth(f->d, &err), 1);
 
+    /* created before 1 s after the epoch: the 25 old ended runs, in batches */
     assert_int_equal(queue_prune(f->d, 1000000, 10, &err), 10);
     assert_int_equal(queue_prune(f->d, 1000000, 10, &err), 10);
     assert_int_equal(queue_prune(f->d, 1000000, 10, &err), 5);

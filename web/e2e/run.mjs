@@ -346,14 +346,25 @@ async function main() {
     await page.getByRole('button', { name: /^Theme:/ }).click();
     return t === 'dark';
   });
-  await step('usable on a 4K screen (3840×2160)', async () => {
+  await step('usable on a 4K screen (3840×2160 at 100 % and at 200 %)', async () => {
     await page.setViewportSize({ width: 3840, height: 2160 });
     await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
     await page.waitForTimeout(400);
-    await shot('09-editor-4k');
+    await shot('09-editor-4k-100');
     const pal = await page.locator('.palette').boundingBox();
     await page.setViewportSize({ width: 1280, height: 800 });
-    return pal && pal.height > 1500;
+    // 200 %: 1920×1080 CSS pixels at device scale 2, a 4K screen's usual setting.
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1920, height: 1080, deviceScaleFactor: 2, mobile: false });
+    await page.waitForTimeout(300);
+    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
+    await page.waitForTimeout(400);
+    await shot('09-editor-4k-200');
+    const dpr = await page.evaluate(() => devicePixelRatio);
+    await cdp.send('Emulation.clearDeviceMetricsOverride');
+    await cdp.detach();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    return pal && pal.height > 1500 && pal.width >= 300 && dpr === 2;
   });
 
   // ---- a 500-node board: pan and zoom, frame times ----
