@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # build.sh [--sanitize] — configure and build with CMake + Ninja.
-# Plain build in build/, ASan+UBSan build in build-asan/.
+# Plain build in build/, ASan+UBSan build in build-asan/; then the browser
+# editor into web/dist (scripts/build-web.sh: skips what is up to date).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,4 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 ninja -C "$dir"
+bash scripts/build-web.sh

@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 ./build/weir run examples/hello.board.json >/dev/null   # a quick self-check of the engine
-echo "setup: built build/weir; starting the server (Ctrl-C stops it)" >&2
+echo "setup: built build/weir and the editor; starting the server (Ctrl-C stops it); open its URL in a browser" >&2
 exec ./build/weir serve "$@"

@@ -15,6 +15,12 @@ export default defineConfig({
     target: 'es2022',
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1024,
+    rolldownOptions: {
+      onwarn(w, warn) {
+        if (w.code === 'MODULE_LEVEL_DIRECTIVE') return; // React Flow's "use client": meaningless here
+        warn(w);
+      },
+    },
   },
   oxc: {
     jsx: { runtime: 'automatic' },

@@ -101,6 +101,7 @@ void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us) 
     pthread_mutex_lock(&r->mu);
     if (r->ntrace >= RUN_MAX_TRACE_ENTRIES) {
         r->trace_truncated = true;
+        atomic_store(&r->trace_vals_full, true); /* stop sizing values no entry will keep */
     } else {
         if (r->ntrace == r->captrace) {
             size_t cap = r->captrace ? r->captrace * 2 : 64;

@@ -8,10 +8,21 @@ Usage in a test:
         app = s.call("POST", "/api/v1/apps", admin, {"name": "a"}).json["id"]
 
 Only the Python standard library is used, so CI needs nothing extra.
+
+For the suite-wide secret check (tests/integration/test_server.sh runs
+test_secret_hygiene.py last), three environment variables:
+  WEIR_TEST_LOG_DIR       every Server writes its log here (and leaves it)
+  WEIR_TEST_SECRETS_FILE  every secret the harness sees issued is appended
+                          here ("kind<TAB>value"): tokens, keys, session
+                          cookies and CSRF tokens in any Response, passwords
+                          given to add_user or sent in a body by Server.call,
+                          tokens printed by `weir token create`
+  WEIR_TEST_LOG_LEVEL     the servers' --log-level (default warn)
 """
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +32,27 @@ import time
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "correct-horse-battery-staple"
+
+LOG_DIR = os.environ.get("WEIR_TEST_LOG_DIR") or None
+SECRETS_FILE = os.environ.get("WEIR_TEST_SECRETS_FILE") or None
+LOG_LEVEL = os.environ.get("WEIR_TEST_LOG_LEVEL") or "warn"
+TOKEN_RE = re.compile(r"weir[pks]_[A-Za-z0-9_-]{49}")
+CSRF_RE = re.compile(r'"csrf_token"\s*:\s*"([A-Za-z0-9_-]{43})"')
+
+
+def note_secret(kind, value):
+    """Remember an issued secret for the suite-wide check (WEIR_TEST_SECRETS_FILE)."""
+    if SECRETS_FILE and value and "\n" not in value:
+        with open(SECRETS_FILE, "a") as f:
+            f.write(f"{kind}\t{value}\n")
+
+
+def note_secrets_in(text):
+    if SECRETS_FILE and text:
+        for t in set(TOKEN_RE.findall(text)):
+            note_secret("token", t)
+        for t in set(CSRF_RE.findall(text)):
+            note_secret("csrf", t)
 
 
 def free_port():
@@ -38,6 +70,9 @@ class Response:
             self.json = json.loads(body) if body else None
         except ValueError:
             self.json = None
+        if SECRETS_FILE:
+            note_secrets_in(body if isinstance(body, str) else "")
+            note_secrets_in(" ".join(str(v) for _, v in headers or ()))
 
     def header(self, name):
         for k, v in self.headers:
@@ -59,7 +94,7 @@ class Server:
         self.env = dict(os.environ, **(env or {}))
         self.port = port or free_port()
         self.proc = None
-        self.log_path = os.path.join(self.data_dir, "..", os.path.basename(self.data_dir) + ".log")
+        self.log_path = os.path.join(LOG_DIR or os.path.join(self.data_dir, ".."), os.path.basename(self.data_dir) + ".log")
         self._admin = None
 
     # ---- process ---------------------------------------------------------
@@ -70,7 +105,7 @@ class Server:
         return a
 
     def start(self, wait=True):
-        args = [self.weir, "serve", "--listen", f"127.0.0.1:{self.port}", "--log-level", "warn"] + self.base_args() + self.extra
+        args = [self.weir, "serve", "--listen", f"127.0.0.1:{self.port}", "--log-level", LOG_LEVEL] + self.base_args() + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, env=self.env)
         if wait:
@@ -120,10 +155,11 @@ class Server:
         self.stop()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            try:
-                os.unlink(self.log_path)
-            except OSError:
-                pass
+            if not LOG_DIR:  # kept for the suite-wide secret check
+                try:
+                    os.unlink(self.log_path)
+                except OSError:
+                    pass
 
     # ---- CLI ---------------------------------------------------------------
     def cli(self, *args, stdin=None, check=True):
@@ -134,13 +170,16 @@ class Server:
 
     def add_user(self, email, password=ADMIN_PASSWORD, admin=False):
         a = ["user", "add", email, "--password-stdin"] + (["--admin"] if admin else [])
+        note_secret("password", password)
         return json.loads(self.cli(*a, stdin=password + "\n").stdout)["id"]
 
     def token(self, email, scopes=None, name="test", expires="1d"):
         a = ["token", "create", "--user", email, "--name", name, "--expires-in", expires]
         if scopes is not None:
             a += ["--scopes", ",".join(scopes)]
-        return self.cli(*a).stdout.strip().splitlines()[-1]
+        tok = self.cli(*a).stdout.strip().splitlines()[-1]
+        note_secret("token", tok)
+        return tok
 
     def admin_token(self):
         if not self._admin:
@@ -157,6 +196,8 @@ class Server:
         if body is not None:
             data = json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
+            if isinstance(body, dict) and isinstance(body.get("password"), str):
+                note_secret("password", body["password"])
         elif raw is not None:
             data = raw if isinstance(raw, bytes) else raw.encode()
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

@@ -3,13 +3,15 @@
 (SQLite, and PostgreSQL when WEIR_TEST_PG_URL is set).
 
 A server runs with run_retention_days 1 and prune_every_s 1 while a client
-keeps asking it for runs. Into its store go, in one transaction, OLD finished
-runs (finished two days ago and more) plus recent ones, runs finished just
-inside the retention, and — as bait — runs still `queued` or `running` whose
-timestamps are all old. The housekeeper must delete exactly the old finished
-runs, in the background (PRUNE_BATCH rows at a time), while every API request
-keeps answering (each under MAX_LATENCY_S). Then, with run_retention_days 0,
-old runs are kept.
+keeps asking it for runs. Into its store go, in one transaction, OLD ended
+runs (created three days ago) plus recent ones, runs created just inside the
+retention, runs created long ago that ended only an hour ago, and — as bait —
+runs still `queued` or `running` whose timestamps are all old. The
+housekeeper must delete exactly the ended runs created before the retention
+(docs/server.md: pruning goes by creation time, the id's prefix), in the
+background (PRUNE_BATCH rows at a time), while every API request keeps
+answering (each under MAX_LATENCY_S). Then, with run_retention_days 0, old
+runs are kept.
 """
 import http.client
 import json
@@ -25,9 +27,10 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Server, load_board, store_urls  # noqa: E402
 
-OLD = 50000            # finished runs older than the retention
-RECENT = 300           # finished an hour ago
-EDGE = 20              # finished 23 hours ago (inside a 1-day retention)
+OLD = 50000            # ended runs created three days ago
+RECENT = 300           # created two hours ago, ended an hour ago
+EDGE = 20              # created 23 hours ago (inside a 1-day retention)
+LONG = 10              # created two days ago, ended an hour ago (pruned: creation time counts)
 BAIT = 5               # queued / running runs with old timestamps, each
 MAX_LATENCY_S = 1.0
 PRUNE_TIMEOUT_S = 30
@@ -163,7 +166,8 @@ def t_prune(c, s, tok, app, echo, slow, notes):
     batches = [
         (1, OLD, "finished", old_created, old_finished, None),
         (2, RECENT, "finished", now - 2 * H, now - 1 * H, None),
-        (3, EDGE, "finished", now - 24 * H, now - 23 * H, None),
+        (3, EDGE, "finished", now - 23 * H, now - 22 * H, None),
+        (6, LONG, "finished", now - 2 * DAY, now - 1 * H, None),
         (4, BAIT, "queued", old_created - DAY, old_finished - DAY, None),         # old timestamps, still queued
         (5, BAIT, "running", old_created - DAY, old_finished - DAY, worker),     # old timestamps, still running (ours)
     ]
@@ -184,7 +188,7 @@ def t_prune(c, s, tok, app, echo, slow, notes):
         finally:
             db.close()
     t_ins_done = time.time()
-    old_where = f"finished_at < {now - DAY} AND status NOT IN ('queued', 'running')"
+    old_where = f"created_at < {now - DAY} AND status NOT IN ('queued', 'running')"
     counts = []
     t_zero = None
     deadline = time.time() + PRUNE_TIMEOUT_S
@@ -199,9 +203,11 @@ def t_prune(c, s, tok, app, echo, slow, notes):
     poller.stop.set()
     poller.join(15)
 
-    c.check(t_zero is not None, f"all {OLD} old finished runs were pruned within {PRUNE_TIMEOUT_S} s (left: {counts[-1] if counts else '?'})")
-    c.eq(count(s, f"id LIKE 'run_%' AND created_by = 'test' AND status NOT IN ('queued', 'running') AND finished_at >= {now - DAY}"),
-         RECENT + EDGE, f"the {RECENT} recent runs and the {EDGE} finished 23 h ago are kept")
+    c.check(t_zero is not None, f"all {OLD} old ended runs were pruned within {PRUNE_TIMEOUT_S} s (left: {counts[-1] if counts else '?'})")
+    c.eq(count(s, f"created_by = 'test' AND status NOT IN ('queued', 'running') AND created_at >= {now - DAY}"),
+         RECENT + EDGE, f"the {RECENT} recent runs and the {EDGE} created 23 h ago are kept")
+    c.eq(count(s, f"created_by = 'test' AND created_at < {now - DAY} AND finished_at > {now - 2 * H}"), 0,
+         f"the {LONG} runs created two days ago that ended an hour ago are pruned (creation time counts)")
     c.eq(count(s, "created_by = 'test' AND status = 'queued'"), BAIT, "old-looking runs still queued are kept")
     c.eq(count(s, "created_by = 'test' AND status = 'running'"), BAIT, "old-looking runs still running are kept")
     c.eq(count(s, "id IN (" + ", ".join(f"'{x}'" for x in real + [busy]) + ")"), len(real) + 1, "the real runs are kept")
@@ -231,7 +237,7 @@ def t_prune(c, s, tok, app, echo, slow, notes):
             continue
         if j.get("msg") == "pruned old runs":
             pruned += int(j.get("runs", 0))
-    c.eq(pruned, OLD, "the log lines \"pruned old runs\" add up to the old runs")
+    c.eq(pruned, OLD + LONG, "the log lines \"pruned old runs\" add up to the old runs")
     api("POST", f"/api/v1/apps/{app}/runs/{busy}/cancel")
     return now
 

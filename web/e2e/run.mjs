@@ -78,8 +78,7 @@ function addUser(data, u, admin) {
 mkdirSync(SHOTS, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), 'weir-e2e-'));
 chmodSync(data, 0o700);
-const profile = mkdtempSync(join(tmpdir(), 'weir-e2e-chromium-'));
-let server = null, ctx = null;
+let server = null, browser = null, ctx = null;
 const serverLog = join(data, 'server.log');
 
 async function main() {
@@ -115,16 +114,15 @@ async function main() {
       && idx.headers.get('cache-control') === 'no-cache' && bad.every((s) => s === 404);
   });
 
-  ctx = await chromium.launchPersistentContext(profile, {
+  // A fresh profile (--user-data-dir) for this run only; nothing is downloaded.
+  browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-    colorScheme: 'light',
-    reducedMotion: 'reduce',
   });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  const page = await ctx.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
 
   // Console errors, page errors, CSP violations, failed requests.
@@ -246,11 +244,11 @@ async function main() {
   });
   await step('literal inputs are edited on the node, by type', async () => {
     await page.getByLabel('message of log_info', { exact: true }).fill('hello from e2e');
-    await page.getByLabel('time of delay', { exact: true }).fill('1200');
+    await page.getByLabel('time of delay', { exact: true }).fill('2000');
     await page.getByLabel('result of return_result', { exact: true }).fill('done');
     await page.getByLabel('time of delay', { exact: true }).fill('12x');
     const invalid = await page.getByLabel('time of delay', { exact: true }).getAttribute('aria-invalid');
-    await page.getByLabel('time of delay', { exact: true }).fill('1200');
+    await page.getByLabel('time of delay', { exact: true }).fill('2000');
     return invalid === 'true';
   });
   await step('undo and redo an added node (Ctrl+Z, Ctrl+Shift+Z)', async () => {
@@ -266,11 +264,71 @@ async function main() {
     await node('int_add').waitFor({ state: 'detached' });
     return await page.getByLabel('message of log_info', { exact: true }).inputValue() === 'hello from e2e';
   });
+  await step('a wire dropped on empty canvas offers compatible nodes and connects the one picked', async () => {
+    const a = await handle('return_result', 'exec_out', 'source').boundingBox();
+    const st = await node('start').boundingBox();
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(st.x - 60, st.y + st.height + 40, { steps: 10 });
+    await page.mouse.up();
+    const menu = page.getByRole('dialog', { name: 'Add a connected node' });
+    await menu.waitFor();
+    await menu.getByLabel('Search compatible nodes').fill('log info');
+    const first = await menu.getByRole('option').first().innerText();
+    await shot('02a-connect-menu');
+    await menu.getByLabel('Search compatible nodes').press('Enter');
+    await node('log_info_2').waitFor();
+    await edgeThere('return_result', 'exec_out', 'log_info_2', 'exec_in');
+    await page.keyboard.press('Control+z');
+    await node('log_info_2').waitFor({ state: 'detached' });
+    return /Log Info/.test(first) && (await page.locator('.react-flow__edge').count()) === 3;
+  });
+  await step('copy and paste a node (Ctrl+C, Ctrl+V), then undo', async () => {
+    await node('delay').locator('.wn-head').click();
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await node('delay_2').waitFor();
+    const lit = await page.getByLabel('time of delay_2', { exact: true }).inputValue();
+    await page.keyboard.press('Control+z');
+    await node('delay_2').waitFor({ state: 'detached' });
+    return lit === '2000';
+  });
+  await step('repeated pins: + and − on a Sequence', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.locator('.palette-item[data-type="control_sequence"]').dblclick();
+    await node('control_sequence').waitFor();
+    await page.getByRole('button', { name: 'Add one more exec_out pin to control_sequence' }).click();
+    await handle('control_sequence', 'exec_out#3', 'source').waitFor();
+    await page.getByRole('button', { name: 'Remove the last exec_out pin of control_sequence' }).click();
+    await handle('control_sequence', 'exec_out#3', 'source').waitFor({ state: 'detached' });
+    const two = await node('control_sequence').locator('.react-flow__handle.source').count();
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Control+z');
+    await node('control_sequence').waitFor({ state: 'detached' });
+    return two === 2;
+  });
+  await step('add a comment and write in it', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.getByRole('button', { name: 'Add a comment' }).click();
+    const c = page.getByLabel('Comment comment', { exact: true });
+    await c.fill('Says hello, waits, returns');
+    return (await page.locator('.react-flow__node-comment').count()) === 1;
+  });
+  await step('leaving with unsaved changes asks first (and staying keeps them)', async () => {
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'E2E App' }).click();
+    await page.waitForTimeout(200);
+    return /unsaved changes/.test(asked) && /\/brd_/.test(page.url()) && (await node('return_result').count()) === 1;
+  });
   await step('save creates version 2', async () => {
     await page.getByRole('button', { name: 'Save (Ctrl+S)' }).click();
     await toast().getByText('Saved version 2.').waitFor();
     await page.locator('.version-badge', { hasText: 'v2' }).waitFor();
     await shot('02-editor-board');
+    const saved = await page.evaluate(async ({ app, board }) => (await (await fetch(`/api/v1/apps/${app}/boards/${board}`)).json()).board, { app: appId, board: boardId });
+    return saved.nodes.length === 4 && saved.connections.length === 3 && saved.comments?.[0]?.text === 'Says hello, waits, returns'
+      && saved.nodes.find((n) => n.id === 'delay')?.inputs?.time === 2000 && saved.nodes.find((n) => n.id === 'return_result')?.inputs?.result === 'done';
   });
 
   // ---- running ----
@@ -354,16 +412,14 @@ async function main() {
     const pal = await page.locator('.palette').boundingBox();
     await page.setViewportSize({ width: 1280, height: 800 });
     // 200 %: 1920×1080 CSS pixels at device scale 2, a 4K screen's usual setting.
-    const cdp = await ctx.newCDPSession(page);
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1920, height: 1080, deviceScaleFactor: 2, mobile: false });
-    await page.waitForTimeout(300);
-    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
-    await page.waitForTimeout(400);
-    await shot('09-editor-4k-200');
-    const dpr = await page.evaluate(() => devicePixelRatio);
-    await cdp.send('Emulation.clearDeviceMetricsOverride');
-    await cdp.detach();
-    await page.setViewportSize({ width: 1280, height: 800 });
+    const hi = await browser.newContext({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 2, storageState: await ctx.storageState() });
+    const p2 = await hi.newPage();
+    await p2.goto(page.url());
+    await p2.locator('.react-flow__node[data-id="return_result"]').waitFor();
+    await p2.waitForTimeout(400);
+    await p2.screenshot({ path: join(SHOTS, '09-editor-4k-200.png') });
+    const dpr = await p2.evaluate(() => devicePixelRatio);
+    await hi.close();
     return pal && pal.height > 1500 && pal.width >= 300 && dpr === 2;
   });
 
@@ -426,6 +482,30 @@ async function main() {
     writeFileSync(join(SHOTS, 'perf.json'), `${JSON.stringify(perf, null, 2)}\n`);
     console.log(`     perf: ${JSON.stringify(perf)}`);
     return frames.length > 30 && perf.frame_ms.p50 < 50;
+  });
+
+  // ---- board and app list: rename and delete ----
+  await step('rename a board (a new version) and delete another; rename the app', async () => {
+    await page.goto(`${base}/app/${appId}`);
+    const table = page.getByRole('table', { name: 'Boards' });
+    await table.waitFor();
+    await page.getByRole('button', { name: 'Rename board Big board' }).click();
+    await page.getByRole('dialog', { name: 'Rename board' }).getByLabel('Name').fill('Big board renamed');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await table.getByRole('link', { name: 'Big board renamed' }).waitFor();
+    const v = await table.getByRole('button', { name: 'Versions of Big board renamed' }).innerText();
+    await page.getByRole('button', { name: 'Delete board Big board renamed' }).click();
+    await page.getByRole('dialog', { name: 'Delete board' }).getByRole('button', { name: 'Delete board' }).click();
+    await table.getByRole('link', { name: 'Big board renamed' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Versions of Hello e2e' }).click();
+    const versions = await page.getByRole('list', { name: 'Versions of Hello e2e' }).getByRole('link').count();
+    await shot('10a-boards');
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('button', { name: 'Rename app E2E App' }).click();
+    await page.getByRole('dialog', { name: 'Rename app' }).getByLabel('Name').fill('E2E App');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Rename app' }).waitFor({ state: 'hidden' });
+    return /v2/.test(v) && versions === 4 && (await page.getByRole('button', { name: 'Delete app E2E App' }).count()) === 1;
   });
 
   // ---- the viewer ----
@@ -501,7 +581,7 @@ try {
 } catch (e) {
   ok(false, `unexpected: ${e?.stack ?? e}`);
 } finally {
-  await ctx?.close().catch(() => {});
+  await browser?.close().catch(() => {});
   if (server) {
     server.kill('SIGTERM');
     await new Promise((r) => { server.on('exit', r); setTimeout(r, 5000); });
@@ -510,7 +590,6 @@ try {
     try { console.log(`--- server log (tail)\n${readFileSync(serverLog, 'utf8').split('\n').slice(-30).join('\n')}`); } catch { /* none */ }
   }
   rmSync(data, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
   console.log(`screenshots: ${SHOTS}`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

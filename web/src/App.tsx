@@ -38,6 +38,7 @@ export function App() {
   }, [refresh, toast]);
 
   const signOut = async () => {
+    if (!navigate({ page: 'apps' }, true)) return; // unsaved changes, and the person chose to stay
     try {
       await api.logout();
     } catch {
@@ -45,7 +46,6 @@ export function App() {
     }
     setCsrf('');
     setMe(null);
-    navigate({ page: 'apps' }, true);
   };
 
   const app = me && me !== 'loading' && route.page !== 'apps' ? me.apps.find((a) => a.id === route.app) : undefined;

@@ -19,7 +19,7 @@ import { checkWire, type RuleContext, type Wire } from '../lib/rules';
 import type { BoardError, CatalogNode } from '../lib/types';
 import { IconComment, IconFit, IconPlay, IconRedo, IconSave, IconUndo } from '../ui/icons';
 import { Link } from '../ui/Link';
-import { navigate } from '../ui/router';
+import { navigate, setNavigationGuard } from '../ui/router';
 import { useToast } from '../ui/toasts';
 import { CommentView } from './CommentView';
 import { ConnectMenu, type DanglingWire } from './ConnectMenu';
@@ -142,13 +142,17 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [appId, boardId, version, runId]);
 
-  // Leaving with unsaved changes asks first.
+  // Leaving with unsaved changes asks first (closing the tab, and links inside the editor).
   useEffect(() => {
-    if (!dirty) return;
+    if (!dirty || readOnly) return;
     const f = (e: BeforeUnloadEvent) => { e.preventDefault(); };
     addEventListener('beforeunload', f);
-    return () => removeEventListener('beforeunload', f);
-  }, [dirty]);
+    setNavigationGuard(() => confirm('This board has unsaved changes. Leave without saving them?'));
+    return () => {
+      removeEventListener('beforeunload', f);
+      setNavigationGuard(null);
+    };
+  }, [dirty, readOnly]);
 
   // ---- helpers over the current state ----------------------------------------------
 
@@ -450,6 +454,7 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
       const r = await api.saveBoard(appId, boardId, board, loaded.latest, name);
       setLoaded({ name: name ?? loaded.name, version: r.version, latest: r.version });
       setDirty(false);
+      setNavigationGuard(null);
       setConflict(false);
       states.setErrors(r.errors ?? []);
       setBoardErrors(r.errors ?? []);
@@ -756,7 +761,7 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
             onLiteral={edApi.setLiteral} onHandleErrors={edApi.setHandleErrors} onMeta={onMeta} />
         </div>
         {readRuns && (
-          <RunPanel view={runView} history={history} canRun={canRun} readData={readData} readLogs={readLogs}
+          <RunPanel view={runView} history={history} canRun={canRun} canCancel={can(app, 'cancel_runs')} readData={readData} readLogs={readLogs}
             selectedNode={selNode?.id ?? null} open={panelOpen} onToggle={() => setPanelOpen((o) => !o)}
             onOpenRun={openRun} onRerun={rerun} onCancel={cancel} onSelectNode={selectNode} onHistory={loadHistory} />
         )}

@@ -2,7 +2,7 @@
 // pins as dots coloured by type; arrays as squares, maps as diamonds), literal
 // editors on unconnected data inputs, +/− for repeated pins, its live run
 // state and the validation errors that concern it.
-import { memo, useMemo } from 'react';
+import { Fragment, memo, useMemo } from 'react';
 import { Handle, Position, useNodeConnections, type Node, type NodeProps } from '@xyflow/react';
 import { capabilityNames } from '../lib/catalog';
 import type { WeirNodeData } from '../lib/convert';
@@ -63,9 +63,9 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
     if (next && next.repeated && next.name === p.name) return null; // only after the last copy
     return (
       <div className={`pin-repeat ${p.direction}`} key={`rep-${p.name}`}>
-        <button type="button" className="mini nodrag" aria-label={`Remove a ${p.name} pin from ${id}`} disabled={p.count <= 1}
+        <button type="button" className="mini nodrag" aria-label={`Remove the last ${p.name} pin of ${id}`} disabled={p.count <= 1}
           onClick={() => ed.setPinCount(id, p.name, p.count - 1)}>−</button>
-        <button type="button" className="mini nodrag" aria-label={`Add a ${p.name} pin to ${id}`} disabled={p.count >= MAX_PIN_COUNT}
+        <button type="button" className="mini nodrag" aria-label={`Add one more ${p.name} pin to ${id}`} disabled={p.count >= MAX_PIN_COUNT}
           onClick={() => ed.setPinCount(id, p.name, p.count + 1)}>+</button>
       </div>
     );
@@ -87,8 +87,9 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
           {inputs.map((p, i) => {
             const connected = connectedIn.has(p.key);
             const value = node.inputs?.[p.key];
-            return [
-              <div key={p.key} className={`pin-row in${errPins.has(p.key) || errPins.has(p.name) ? ' err' : ''}${p.type === 'execution' ? ' exec-row' : ''}`}>
+            return (
+              <Fragment key={p.key}>
+              <div className={`pin-row in${errPins.has(p.key) || errPins.has(p.name) ? ' err' : ''}${p.type === 'execution' ? ' exec-row' : ''}`}>
                 <Handle type="target" position={Position.Left} id={p.key} className={pinClass(p)}
                   title={`${p.key}: ${describeShape(p)}${p.missing ? ' (not a pin of this node)' : ''}`} aria-label={`input ${p.key} of ${id}`} />
                 <span className="pin-label">{pinLabel(p)}</span>
@@ -97,20 +98,23 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
                     variables={def && (node.type === 'variable_get' || node.type === 'variable_set') ? ed.variables : undefined}
                     onChange={(v) => ed.setLiteral(id, p.key, v)} />
                 )}
-              </div>,
-              repeatControls(p, inputs, i),
-            ];
+              </div>
+              {repeatControls(p, inputs, i)}
+              </Fragment>
+            );
           })}
         </div>
         <div className="wn-col out">
-          {outputs.map((p, i) => [
-            <div key={p.key} className={`pin-row out${errPins.has(p.key) ? ' err' : ''}${p.type === 'execution' ? ' exec-row' : ''}`}>
+          {outputs.map((p, i) => (
+            <Fragment key={p.key}>
+            <div className={`pin-row out${errPins.has(p.key) ? ' err' : ''}${p.type === 'execution' ? ' exec-row' : ''}`}>
               <span className="pin-label">{pinLabel(p)}</span>
               <Handle type="source" position={Position.Right} id={p.key} className={pinClass(p)}
                 title={`${p.key}: ${describeShape(p)}${p.missing ? ' (not a pin of this node)' : ''}`} aria-label={`output ${p.key} of ${id}`} />
-            </div>,
-            repeatControls(p, outputs, i),
-          ])}
+            </div>
+            {repeatControls(p, outputs, i)}
+            </Fragment>
+          ))}
         </div>
       </div>
       {errors.length > 0 && (

@@ -26,9 +26,9 @@ function runDuration(r: Run): number | null {
   return r.started_at && r.finished_at ? r.finished_at - r.started_at : null;
 }
 
-export const RunPanel = memo(function RunPanel({ view, history, canRun, readData, readLogs, selectedNode, open, onToggle,
+export const RunPanel = memo(function RunPanel({ view, history, canRun, canCancel, readData, readLogs, selectedNode, open, onToggle,
   onOpenRun, onRerun, onCancel, onSelectNode, onHistory }: {
-  view: RunView | null; history: Run[] | null; canRun: boolean; readData: boolean; readLogs: boolean; selectedNode: string | null;
+  view: RunView | null; history: Run[] | null; canRun: boolean; canCancel: boolean; readData: boolean; readLogs: boolean; selectedNode: string | null;
   open: boolean; onToggle: () => void; onOpenRun: (r: Run) => void; onRerun: (r: Run) => void; onCancel: (id: string) => void;
   onSelectNode: (id: string) => void; onHistory: () => void;
 }) {
@@ -97,7 +97,7 @@ export const RunPanel = memo(function RunPanel({ view, history, canRun, readData
                         {run.payload !== undefined && run.payload !== null && (<><h4>Payload</h4><Json v={run.payload} /></>)}
                       </>
                     )}
-                    {view.id && !isFinal(view.status) && canRun && (
+                    {view.id && !isFinal(view.status) && canCancel && (
                       <button type="button" className="btn small" onClick={() => onCancel(view.id!)}>Cancel run</button>
                     )}
                   </div>

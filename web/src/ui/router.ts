@@ -31,13 +31,22 @@ export function routePath(r: Route): string {
 }
 
 const listeners = new Set<() => void>();
+let guard: (() => boolean) | null = null;
 
-export function navigate(r: Route | string, replace = false): void {
+/** While set, in-app navigation asks it first (the editor: unsaved changes). */
+export function setNavigationGuard(g: (() => boolean) | null): void {
+  guard = g;
+}
+
+/** Go to a page; false when the guard kept the current one. */
+export function navigate(r: Route | string, replace = false): boolean {
   const path = typeof r === 'string' ? r : routePath(r);
-  if (path === location.pathname + location.search) return;
+  if (path === location.pathname + location.search) return true;
+  if (guard && !guard()) return false;
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   listeners.forEach((f) => f());
+  return true;
 }
 
 export function useRoute(): Route {

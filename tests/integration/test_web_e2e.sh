@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test_web_e2e.sh WEIR SRC BIN — the editor end to end (web/e2e/run.mjs):
+# Debian's Chromium driven by playwright-core against a real `weir serve`
+# with a fresh data directory. Screenshots and frame times go to
+# web/e2e/screenshots/. Needs web/dist and web/node_modules
+# (scripts/build-web.sh) and /usr/bin/chromium (scripts/install-deps.sh).
+set -uo pipefail
+WEIR=$1 SRC=$2
+cd "$SRC/web" || exit 1
+missing=""
+[ -f dist/index.html ] || missing="web/dist (run scripts/build-web.sh)"
+[ -d node_modules/playwright-core ] || missing="$missing web/node_modules (run scripts/build-web.sh)"
+[ -x "${WEIR_E2E_CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium (run scripts/install-deps.sh)"
+if [ -n "$missing" ]; then
+  echo "missing: $missing"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+node e2e/run.mjs "$WEIR"
