@@ -172,7 +172,7 @@ static enum MHD_Result send_answer(srv_req *r) {
     enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     metrics_http(s->metrics, r->route, r->status, now_us() - r->started_us);
-    if (r->status >= 500)
+    if (r->status >= 500 && r->status != 503)
         srv_log(SLOG_ERROR, "request failed", json_pack("{s:s, s:s, s:i}", "method", r->method, "path", r->path, "status", (int)r->status));
     return ok;
 }
@@ -186,6 +186,12 @@ void srv_deferred_ready(srv_req *r) {
     bool resume = r->suspended;
     pthread_mutex_unlock(&r->mu);
     if (resume) MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind, (void)value;
+    if (!strcasecmp(key, "Content-Length")) (*(int *)cls)++;
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -204,7 +210,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->started_us = now_us();
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > s->cfg.max_body_bytes) r->body_too_big = true;
+        int ncl = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &ncl);
+        if (ncl > 1) {
+            /* Two lengths: a request smuggling attempt or a broken client. */
+            client_ip(conn, r->ip, sizeof r->ip);
+            srv_problem(r, 400, "bad_request", "more than one Content-Length header");
+            return send_answer(r);
+        }
+        if (cl && strtoll(cl, NULL, 10) > s->cfg.max_body_bytes) {
+            r->body_too_big = true;
+            /* A client waiting for "100 Continue" gets the refusal instead
+             * and never sends the body. (Others are answered after their
+             * body is read and dropped: answering earlier breaks clients
+             * still writing it.) */
+            const char *ex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+            if (ex && !strcasecmp(ex, "100-continue")) {
+                client_ip(conn, r->ip, sizeof r->ip);
+                srv_problem(r, 413, "body_too_large", "the request body is larger than max_body_bytes (%lld)", (long long)s->cfg.max_body_bytes);
+                return send_answer(r);
+            }
+        }
         return MHD_YES;
     }
     if (r->suspended) {

@@ -125,7 +125,10 @@ static void *housekeeper(void *arg) {
             last_recover = now;
         }
         if (s->cfg.run_retention_days > 0 && now - last_prune >= s->cfg.prune_every_s * 1000000LL) {
-            int64_t before = now - s->cfg.run_retention_days * 86400LL * 1000000LL, total = 0, got;
+            /* Runs are pruned by creation time; a run may last up to
+             * run_timeout_ms, so subtracting it keeps every run at least
+             * run_retention_days after it ended. */
+            int64_t before = now - s->cfg.run_retention_days * 86400LL * 1000000LL - s->cfg.run_timeout_ms * 1000LL, total = 0, got;
             while (!atomic_load(&s->stopping) && (got = queue_prune(s->db, before, PRUNE_BATCH, &e)) > 0) total += got;
             if (total) srv_log(SLOG_INFO, "pruned old runs", json_pack("{s:I}", "runs", (json_int_t)total));
             last_prune = now;

@@ -9,7 +9,8 @@ every secret it issues or hands over: passwords (each user its own), PATs
 tokens, app secret values, secret variable values given to runs (POST runs,
 rerun, firing an event), a run that returns and logs a secret variable, a
 webhook; plus the CLI (user add, token create, their error paths, `weir run`
-with a secret variable). Presented-but-wrong credentials are collected too:
+with a secret variable), a node failing on a secret variable (its error must
+not quote a part of it). Presented-but-wrong credentials are collected too:
 near-miss PATs, keys and session cookies (one character changed, with and
 without valid check characters), a PAT in a query string and in a path, a
 wrong CSRF token, Basic credentials, a JWT-shaped bearer.
@@ -180,6 +181,17 @@ def leak_board(src):
     return b
 
 
+def parse_board(src):
+    """vars.board.json, but parsing the secret variable as JSON (parse_with_schema): it is not JSON, so the node fails."""
+    b = load_board(os.path.join(src, "tests", "server", "boards"), "vars.board.json")
+    b["id"] = "parse"
+    b["nodes"] = [n for n in b["nodes"] if n["id"] in ("start", "t", "done")] + [
+        {"id": "p", "type": "parse_with_schema", "x": 200, "y": 0, "inputs": {"schema": "{}"}}]
+    b["connections"] = [{"from": "start.exec_out", "to": "p.exec_in"}, {"from": "t.value_ref", "to": "p.data"},
+                        {"from": "p.exec_out", "to": "done.exec_in"}, {"from": "p.parsed", "to": "done.result"}]
+    return b
+
+
 def flow(c, s, src, label, H):
     weir = s.weir
     # ---- the CLI: the instance admin, a token, error paths
@@ -268,7 +280,16 @@ def flow(c, s, src, label, H):
     c.check(r.status in (200, 202), f"[{label}] a waiting webhook on the leaking board answers, got {show(r)}")
     if r.header("X-Weir-Run-Id"):
         runs.append(r.header("X-Weir-Run-Id"))
+    # a node that fails on a secret: its error must not quote the secret, not even a part of it
+    letters = lambda n: "".join(secrets.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(n))  # noqa: E731
+    sv_parse = H.add(letters(8) + "-" + letters(8), "secret variable value (not JSON)")
+    pb = inst.must("POST", A + "/boards", o, {"name": "parse", "board": parse_board(src)}, 201)["id"]
+    parse_run = inst.must("POST", f"{A}/boards/{pb}/runs", o, {"variables": {"token": sv_parse}}, 201)["id"]
     w.wait_runs()
+    r = inst.call("GET", f"{A}/runs/{parse_run}", o)
+    c.eq((r.json or {}).get("status"), "failed", f"[{label}] parsing a secret that is not JSON fails the run")
+    c.check(sv_parse[:8] not in r.body and sv_parse[9:] not in r.body,
+            f"[{label}] the failed run's error and trace do not quote a part of the secret variable: {(r.json or {}).get('error')}")
     rr = inst.call("POST", f"{A}/runs/{runs[0]}/rerun", o)
     if c.check(rr.status == 201, f"[{label}] rerun, got {show(rr)}"):
         runs.append(rr.json["run_id"] if "run_id" in (rr.json or {}) else rr.json.get("id"))
@@ -330,7 +351,6 @@ def flow(c, s, src, label, H):
 
     # malformed bodies holding a password or a secret value: the error must not quote them
     # letters only: the JSON parser's "near '…'" quotes a bare word up to its first non-letter
-    letters = lambda n: "".join(secrets.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(n))  # noqa: E731
     mal_pw, mal_secret = letters(14), letters(14)
     # checked here, answer by answer, and in the log and the store (check_all); not in the sweep of every answer, which would count each twice
     H.malformed = {mal_pw: "password (in a malformed body)", mal_secret: "app secret value (in a malformed body)"}

@@ -32,7 +32,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Response, Server, store_urls  # noqa: E402
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Response, Server, note_secret, store_urls  # noqa: E402
 
 PW = "another-long-passphrase-42"
 IDLE_MIN = 5          # --session-idle-min
@@ -89,6 +89,7 @@ def raw_authz(s, value):
 
 
 def login(s, email, password, src="127.0.0.1"):
+    note_secret("password", password)  # wrong ones too: no password may reach a log (test_secret_hygiene.py)
     return req(s, "POST", "/api/v1/auth/login", body={"email": email, "password": password}, src=src)
 
 

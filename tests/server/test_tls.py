@@ -29,7 +29,7 @@ import traceback
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Response, Server, free_port  # noqa: E402
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, LOG_DIR, Checks, Response, Server, free_port  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # ssl.TLSVersion.TLSv1 / TLSv1_1 on purpose
 EXIT_USAGE = 2
@@ -122,6 +122,18 @@ def wait_tls_ready(s, ctx, timeout=15):
             pass
         time.sleep(0.05)
     raise RuntimeError("weir serve (TLS) did not become ready")
+
+
+def discard(s):
+    """Stop a Server started by hand and remove what it left (its log stays
+    when the suite collects logs, harness.py)."""
+    s.stop()
+    shutil.rmtree(s.data_dir, ignore_errors=True)
+    if not LOG_DIR:
+        try:
+            os.unlink(s.log_path)
+        except OSError:
+            pass
 
 
 def cookie_attrs(r):
@@ -302,8 +314,7 @@ def main():
             section("https", t_https, c, s, s.port, cert)
             section("plain-to-tls", t_plain_to_tls, c, s, s.port, cert)
         finally:
-            s.stop()
-            shutil.rmtree(s.data_dir, ignore_errors=True)
+            discard(s)
         # an RSA certificate works as well
         s = Server(weir, extra=["--tls-cert", rsa_cert, "--tls-key", rsa_key])
         try:
@@ -314,8 +325,7 @@ def main():
         except Exception:  # noqa: BLE001
             c.check(False, f"RSA certificate:\n{traceback.format_exc()}")
         finally:
-            s.stop()
-            shutil.rmtree(s.data_dir, ignore_errors=True)
+            discard(s)
         section("plain-server", t_plain_server, c, weir)
         section("bad-config", t_bad_config, c, weir, tmp, cert, key, other_key)
     finally:
