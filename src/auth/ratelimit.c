@@ -38,7 +38,17 @@ void ratelimit_free(ratelimit *rl) {
     free(rl);
 }
 
+static bool take_n(ratelimit *rl, const char *key, int64_t now_us, int64_t *retry_after_s, double cost);
+
 bool ratelimit_take(ratelimit *rl, const char *key, int64_t now_us, int64_t *retry_after_s) {
+    return take_n(rl, key, now_us, retry_after_s, 1.0);
+}
+
+bool ratelimit_peek(ratelimit *rl, const char *key, int64_t now_us, int64_t *retry_after_s) {
+    return take_n(rl, key, now_us, retry_after_s, 0.0);
+}
+
+static bool take_n(ratelimit *rl, const char *key, int64_t now_us, int64_t *retry_after_s, double cost) {
     if (retry_after_s) *retry_after_s = 1;
     if (!rl || !key) return false;
     bool fresh;
@@ -53,7 +63,7 @@ bool ratelimit_take(ratelimit *rl, const char *key, int64_t now_us, int64_t *ret
     }
     bool ok = e->u.tokens >= 1.0;
     if (ok) {
-        e->u.tokens -= 1.0;
+        e->u.tokens -= cost;
         if (retry_after_s) *retry_after_s = 0;
     } else if (retry_after_s) {
         double s = ceil((1.0 - e->u.tokens) / rl->per_second);

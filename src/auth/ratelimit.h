@@ -30,6 +30,8 @@ bool ratelimit_take(ratelimit *rl, const char *key, int64_t now_us, int64_t *ret
 
 /* Keys currently remembered (for tests and metrics). */
 size_t ratelimit_keys(ratelimit *rl);
+/* Whether a take would succeed now, without taking (refills as take does). */
+bool ratelimit_peek(ratelimit *rl, const char *key, int64_t now_us, int64_t *retry_after_s);
 
 /* Login backoff: per key (the server keeps one key per account e-mail and
  * one per client IP), AUTH_BACKOFF_FREE_FAILURES failures are free; after

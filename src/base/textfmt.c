@@ -115,3 +115,9 @@ size_t utf8_cut(const char *s, size_t len, size_t max) {
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
     return n;
 }
+
+const char *json_error_reason(json_error_t *je) {
+    char *near = strstr(je->text, " near ");
+    if (near) *near = 0;
+    return je->text[0] ? je->text : "syntax error";
+}

@@ -26,4 +26,10 @@ size_t utf8_seq_len(const char *s, size_t n);
  * character it falls in. */
 size_t utf8_cut(const char *s, size_t len, size_t max);
 
+/* jansson's error text without its " near '…'" part, which quotes the input
+ * (a mistyped password or a secret must never come back in a message). Cuts
+ * je->text in place and returns it. */
+#include <jansson.h>
+const char *json_error_reason(json_error_t *je);
+
 #endif

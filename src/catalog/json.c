@@ -4,6 +4,7 @@
  * array or a scalar fails the node there, with a message saying what it
  * was, instead of failing some node downstream. http_response_to_json lives
  * with the HTTP nodes. */
+#include "base/textfmt.h"
 #include "catalog/catalog.h"
 
 #include "catalog/jschema.h"
@@ -54,7 +55,7 @@ static const pin_def schema_pins[] = {PIN_EXEC_IN("exec_in"), PIN_IN("schema", P
 static json_t *parse_strict(node_ctx *c, const char *what, const char *s, size_t len) {
     json_error_t je;
     json_t *j = json_loadb(s, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-    if (!j) ctx_fail(c, "%s is not valid JSON: %s (line %d, column %d)", what, je.text, je.line, je.column);
+    if (!j) ctx_fail(c, "%s is not valid JSON: %s (line %d, column %d)", what, json_error_reason(&je), je.line, je.column);
     return j;
 }
 

@@ -67,8 +67,8 @@ static int eval_pure(node_ctx *c, int32_t ni) {
     return rc;
 }
 
-/* Tracing hooks are tail calls out of line, so that reads and writes of
- * untraced runs pay one test and no register saves for them. */
+/* Tracing hooks are out-of-line tail calls: reads and writes of untraced
+ * runs pay one test for them, and keep their inlining (bench_engine). */
 __attribute__((noinline)) static const value *traced_read(node_ctx *c, const plan_pin *pin, const value *v) {
     ctx_trace_note(c, pin, *v);
     return v;
@@ -386,6 +386,13 @@ int ctx_fail(node_ctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     if (vasprintf(&msg, fmt, ap) < 0) msg = NULL;
     va_end(ap);
+    /* A node that read a secret may quote a fragment of it in its message
+     * (a parser's "near 'abc…'"), which masking of whole secrets cannot
+     * catch: such a node's error says only that it failed. */
+    if (c->tainted) {
+        free(msg);
+        msg = strdup("the node failed on a value derived from a secret (details withheld)");
+    }
     free(c->fail_msg);
     c->fail_msg = msg;
     c->fail_node = c->n->id;

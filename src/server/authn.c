@@ -24,6 +24,8 @@ void principal_actor(const principal *p, char *out, size_t n) {
 }
 
 static void refuse(srv_req *r, const char *why) {
+    int64_t retry;
+    ratelimit_take(r->srv->bad_cred, r->ip, now_us(), &retry);  /* counts the failure */
     srv_header_add(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
     srv_problem(r, 401, "invalid_credential", "%s", why);
 }
@@ -140,6 +142,14 @@ void authn_resolve(srv_req *r) {
     int64_t now = now_us();
     char hash[65];
     const char *authz = srv_header(r, "Authorization");
+    int64_t retry;
+    if (authz && !ratelimit_peek(r->srv->bad_cred, r->ip, now, &retry)) {
+        char ra[32];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry);
+        srv_header_add(r, "Retry-After", ra);
+        srv_problem(r, 429, "too_many_failures", "too many refused credentials from this address; retry after %s s", ra);
+        return;
+    }
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7) != 0) return refuse(r, "only Bearer credentials are accepted");
         const char *tok = authz + 7;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/textfmt.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/routes.h"
@@ -100,7 +101,7 @@ json_t *srv_body_json(srv_req *r) {
     json_error_t je;
     json_t *j = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
-        srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, je.text);
+        srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, json_error_reason(&je));
         return NULL;
     }
     if (!json_is_object(j)) {

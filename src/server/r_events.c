@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/textfmt.h"
 #include "server/audit.h"
 #include "server/routes.h"
 #include "server/runs.h"
@@ -257,7 +258,7 @@ HANDLER(h_webhook) {
         body = json_loadb(r->body, r->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
         if (!body) {
             db_rows_free(ev);
-            return srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, je.text);
+            return srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, json_error_reason(&je));
         }
     }
     json_t *cfg = json_loads(db_rows_text(ev, 0, 6), 0, NULL);

@@ -180,7 +180,8 @@ int srv_start(server *s, char *err, size_t n) {
     s->rate_ip = ratelimit_new((double)s->cfg.rate_ip_per_s, (double)s->cfg.rate_ip_burst, RATE_MAX_KEYS);
     s->rate_cred = ratelimit_new((double)s->cfg.rate_cred_per_s, (double)s->cfg.rate_cred_burst, RATE_MAX_KEYS);
     s->login_backoff = auth_backoff_new(RATE_MAX_KEYS);
-    if (!s->metrics || !s->hub || !s->rate_ip || !s->rate_cred || !s->login_backoff) return snprintf(err, n, "out of memory"), -1;
+    s->bad_cred = ratelimit_new(BAD_CRED_PER_S, BAD_CRED_BURST, RATE_MAX_KEYS);
+    if (!s->metrics || !s->hub || !s->rate_ip || !s->rate_cred || !s->login_backoff || !s->bad_cred) return snprintf(err, n, "out of memory"), -1;
     if (sched_init(s, err, n) != 0) return -1;
     s->exec = exec_start(s, (int)s->cfg.run_workers);
     if (!s->exec) return snprintf(err, n, "cannot start the run workers"), -1;
@@ -224,6 +225,7 @@ void srv_stop(server *s) {
     ratelimit_free(s->rate_ip);
     ratelimit_free(s->rate_cred);
     auth_backoff_free(s->login_backoff);
+    ratelimit_free(s->bad_cred);
     catalog_close(s->cat);
     if (s->db) db_close(s->db);
     auth_keys_wipe(&s->keys);

@@ -28,6 +28,11 @@ typedef struct srv_req srv_req;
 typedef struct catalog catalog;
 
 #define SESSION_COOKIE "weir_session"
+/* Refused bearer credentials from one address: past this budget the address
+ * gets 429 for every credentialed request until it refills (guessing a
+ * 256-bit token is hopeless anyway; this keeps the attempts cheap and rare). */
+#define BAD_CRED_PER_S 10.0
+#define BAD_CRED_BURST 100.0
 
 /* ---- who is calling ------------------------------------------------------ */
 
@@ -145,6 +150,7 @@ struct server {
     struct MHD_Daemon *daemon;
     char worker_id[ID_MAX];
     ratelimit *rate_ip, *rate_cred;
+    ratelimit *bad_cred;   /* refused bearer credentials per address (authn.c) */
     struct auth_backoff *login_backoff;
     executor *exec;
     sse_hub *hub;

@@ -54,7 +54,7 @@ import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, Checks, Response, Server, load_board, store_urls  # noqa: E402
+from harness import ADMIN_EMAIL, Checks, Server, load_board, store_urls  # noqa: E402
 from authz_common import AppWorld, Cred, Instance, q, show  # noqa: E402
 
 TOKEN_RE = re.compile(r"weir[pks]_[A-Za-z0-9_-]{49}")
