@@ -9,7 +9,6 @@
  * later in the run are masked too. */
 #include "engine/internal.h"
 
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +55,6 @@ static void summarize(run *r, trace_val *t) {
  * secret into its bit and an oversized value into its summary. */
 static size_t charge(run *r, trace_val *t) {
     value v = t->v;
-    char num[32];
     if (v.secret) {
         value_release(v); /* shown as "***": hold nothing */
         t->v = (value){.kind = V_NULL, .secret = 1};
@@ -65,8 +63,12 @@ static size_t charge(run *r, trace_val *t) {
     switch ((value_kind)v.kind) {
     case V_NULL: return 4;
     case V_BOOL: return v.u.b ? 4 : 5;
-    case V_INT: return (size_t)snprintf(num, sizeof num, "%" PRId64, v.u.i);
-    case V_FLOAT: return (size_t)snprintf(num, sizeof num, "%.17g", v.u.f) + 2;
+    case V_INT: {
+        size_t n = v.u.i < 0 ? 2 : 1; /* digits counted, not printed: snprintf would cost more than all else */
+        for (uint64_t u = v.u.i < 0 ? -(uint64_t)v.u.i : (uint64_t)v.u.i; u >= 10; u /= 10) n++;
+        return n;
+    }
+    case V_FLOAT: return 24; /* at most, as %.17g */
     case V_JSON: break;
     }
     sizer z = {.limit = RUN_TRACE_MAX_VALUE_BYTES};
