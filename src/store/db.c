@@ -208,6 +208,10 @@ static const char *const create_migrations_table =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
+int db_maintain(db *d, db_err *err) {
+    return d && d->ops->maintain ? d->ops->maintain(d, err) : 0;
+}
+
 int db_schema_version(db *d, db_err *err) {
     const char *exists = db_get_kind(d) == DB_SQLITE
         ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"

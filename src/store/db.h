@@ -99,6 +99,12 @@ void db_rows_free(db_rows *r);
  * own transaction (db.c, schema.c). Refuses a database newer than this build.
  * Safe when several processes migrate one database at once. */
 int db_migrate(db *d, db_err *err);
-int db_schema_version(db *d, db_err *err);  /* >= 0 (0: empty), or a db_code */
+int db_schema_version(db *d, db_err *err);
+
+/* Maintenance a background thread calls every second or so. SQLite: the
+ * write-ahead log is checkpointed here (PASSIVE, on a reader connection), not
+ * by whichever request happens to commit past the threshold, so the fsync of
+ * a checkpoint never stalls the writers. PostgreSQL: nothing. */
+int db_maintain(db *d, db_err *err);  /* >= 0 (0: empty), or a db_code */
 
 #endif

@@ -21,6 +21,8 @@ typedef struct db_ops {
      * transaction itself already excludes other writers (SQLite). */
     int (*migrate_lock)(db_tx *tx, db_err *err);
     void (*close)(db *d);
+    /* Background maintenance (SQLite: a WAL checkpoint); NULL when none. */
+    int (*maintain)(db *d, db_err *err);
 } db_ops;
 
 /* The key db_pg.c's migrate_lock takes (pg_advisory_xact_lock): "weirmigr". */

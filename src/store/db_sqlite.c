@@ -542,7 +542,22 @@ static void sq_close(db *d) {
     free(s);
 }
 
+/* PASSIVE checkpoint on a reader connection: copies what it can from the WAL
+ * into the database without waiting for, or blocking, the writer. */
+static int sq_maintain(db *d, db_err *err) {
+    sdb *s = (sdb *)d;
+    sconn *c = NULL;
+    int rc = acquire(s, &c, err);
+    if (rc) return rc;
+    int log = 0, ckpt = 0;
+    int src = sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    if (src != SQLITE_OK && src != SQLITE_BUSY) rc = sq_error(c->h, err);
+    release(s, c);
+    return rc;
+}
+
 static const db_ops sqlite_ops = {
+    .maintain = sq_maintain,
     .exec = sq_exec,
     .begin = sq_begin,
     .tx_exec = sq_tx_exec,
@@ -612,6 +627,8 @@ static int open_conn(sdb *s, sconn *c, const char *path, const char *sync, bool 
     /* A larger page cache per connection (16 MiB) keeps hot pages. (mmap was
      * tried and dropped: a growing file re-maps on every read transaction.) */
     if ((rc = pragma(c, "PRAGMA cache_size=-16384", NULL, err)) != 0) return rc;
+    /* Checkpoints run in the background (sq_maintain), never inside a commit. */
+    if ((rc = pragma(c, "PRAGMA wal_autocheckpoint=0", NULL, err)) != 0) return rc;
     return pragma(c, "PRAGMA foreign_keys", "1", err);
 }
 
