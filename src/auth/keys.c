@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <sodium.h>
 
 #include "auth/internal.h"
+#include "base/errmsg.h"
 
 #define MASTER_BYTES 32
 #define B64_LEN      44 /* standard base64 of 32 bytes, with padding */
@@ -29,16 +29,6 @@
 #define KDF_CTX_TOKEN   "weirtokn"
 #define KDF_CTX_SECRETS "weirsecr"
 #define KDF_CTX_SESSION "weirsess"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 int auth_init(void) {
     return auth_sodium_ready();
@@ -62,30 +52,30 @@ static int parse_keyfile(const char *path, const char *buf, size_t n, unsigned c
     size_t mlen = sizeof AUTH_KEYFILE_MAGIC - 1;
     if ((n != KEYFILE_TEXT_LEN && n != KEYFILE_TEXT_LEN - 1) || memcmp(buf, AUTH_KEYFILE_MAGIC, mlen) != 0 ||
         buf[mlen] != '\n' || (n == KEYFILE_TEXT_LEN && buf[n - 1] != '\n'))
-        return fail(err, errlen, "key file %s is not a weir instance key (expected the line \"%s\" and one line of "
-                                 "base64, %zu bytes in all)", path, AUTH_KEYFILE_MAGIC, KEYFILE_TEXT_LEN);
+        return errmsg_fail(err, errlen, "key file %s is not a weir instance key (expected the line \"%s\" and one line of "
+                                        "base64, %zu bytes in all)", path, AUTH_KEYFILE_MAGIC, KEYFILE_TEXT_LEN);
     const char *b64 = buf + mlen + 1, *end = NULL;
     size_t bin = 0;
     if (sodium_base642bin(master, MASTER_BYTES, b64, B64_LEN, NULL, &bin, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         bin != MASTER_BYTES || end != b64 + B64_LEN)
-        return fail(err, errlen, "key file %s: the key line is not base64 of %d bytes", path, MASTER_BYTES);
+        return errmsg_fail(err, errlen, "key file %s: the key line is not base64 of %d bytes", path, MASTER_BYTES);
     return 0;
 }
 
 static int load_fd(int fd, const char *path, auth_keys *out, char *err, size_t errlen) {
     struct stat st;
-    if (fstat(fd, &st) != 0) return fail(err, errlen, "key file %s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode)) return fail(err, errlen, "key file %s is not a regular file", path);
+    if (fstat(fd, &st) != 0) return errmsg_fail(err, errlen, "key file %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return errmsg_fail(err, errlen, "key file %s is not a regular file", path);
     if (st.st_mode & 077)
-        return fail(err, errlen, "key file %s has mode %04o: group or others may access it; "
-                                 "run chmod 600 on it (weir will not use an exposed key)",
-                    path, (unsigned)(st.st_mode & 07777));
+        return errmsg_fail(err, errlen, "key file %s has mode %04o: group or others may access it; "
+                                        "run chmod 600 on it (weir will not use an exposed key)",
+                           path, (unsigned)(st.st_mode & 07777));
     char buf[AUTH_KEYFILE_MAX + 1];
     size_t n = 0;
     while (n < sizeof buf) {
         ssize_t r = read(fd, buf + n, sizeof buf - n);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return fail(err, errlen, "key file %s: %s", path, strerror(errno));
+        if (r < 0) return errmsg_fail(err, errlen, "key file %s: %s", path, strerror(errno));
         if (r == 0) break;
         n += (size_t)r;
     }
@@ -124,14 +114,14 @@ static void fsync_dir_of(const char *path) {
 static int create_keyfile(const char *path, auth_keys *out, char *err, size_t errlen) {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp) return fail(err, errlen, "out of memory");
+    if (!tmp) return errmsg_fail(err, errlen, "out of memory");
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
     int fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL, mode 0600 */
     if (fd < 0) {
         int e = errno;
         free(tmp);
-        return fail(err, errlen, "cannot create key file %s: %s", path, strerror(e));
+        return errmsg_fail(err, errlen, "cannot create key file %s: %s", path, strerror(e));
     }
 
     unsigned char master[MASTER_BYTES];
@@ -155,7 +145,7 @@ static int create_keyfile(const char *path, auth_keys *out, char *err, size_t er
         fsync_dir_of(path);
         auth_keys_from_master(master, out);
     } else if (rc < 0) {
-        fail(err, errlen, "cannot create key file %s: %s", path, strerror(e ? e : EIO));
+        errmsg_fail(err, errlen, "cannot create key file %s: %s", path, strerror(e ? e : EIO));
     }
     sodium_memzero(master, sizeof master);
     sodium_memzero(text, sizeof text);
@@ -165,8 +155,8 @@ static int create_keyfile(const char *path, auth_keys *out, char *err, size_t er
 
 int auth_keys_load_or_create(const char *path, auth_keys *out, bool *created, char *err, size_t errlen) {
     if (created) *created = false;
-    if (!path || !*path || !out) return fail(err, errlen, "no key file path");
-    if (auth_sodium_ready() != 0) return fail(err, errlen, "libsodium failed to initialise");
+    if (!path || !*path || !out) return errmsg_fail(err, errlen, "no key file path");
+    if (auth_sodium_ready() != 0) return errmsg_fail(err, errlen, "libsodium failed to initialise");
     for (int attempt = 0; attempt < 2; attempt++) {
         /* O_NONBLOCK: a FIFO planted at the path must not hang start-up */
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -175,7 +165,7 @@ int auth_keys_load_or_create(const char *path, auth_keys *out, bool *created, ch
             close(fd);
             return rc;
         }
-        if (errno != ENOENT) return fail(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+        if (errno != ENOENT) return errmsg_fail(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
         if (attempt > 0) break;
         int rc = create_keyfile(path, out, err, errlen);
         if (rc <= 0) {
@@ -183,7 +173,7 @@ int auth_keys_load_or_create(const char *path, auth_keys *out, bool *created, ch
             return rc;
         }
     }
-    return fail(err, errlen, "key file %s exists but cannot be opened (a dangling symbolic link?)", path);
+    return errmsg_fail(err, errlen, "key file %s exists but cannot be opened (a dangling symbolic link?)", path);
 }
 
 int auth_seal(const auth_keys *k, const char *aad, const unsigned char *plain, size_t len, char **b64_out) {

@@ -3,7 +3,6 @@
  * cost is a single process-wide setting so tests can make it cheap. */
 #include "auth/password.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sodium.h>
 
 #include "auth/internal.h"
+#include "base/errmsg.h"
 
 #define ARGON2ID_PREFIX "$argon2id$"
 
@@ -27,31 +27,21 @@ void auth_password_set_cost(unsigned long long opslimit, size_t memlimit) {
     atomic_store(&g_memlimit, memlimit);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 int auth_password_hash(const char *pw, char **hash_out, char *err, size_t errlen) {
     if (hash_out) *hash_out = NULL;
-    if (!pw || !hash_out) return fail(err, errlen, "no password given");
+    if (!pw || !hash_out) return errmsg_fail(err, errlen, "no password given");
     size_t n = strnlen(pw, AUTH_PASSWORD_MAX + 1);
     if (n < AUTH_PASSWORD_MIN)
-        return fail(err, errlen, "password too short: at least %d bytes are required", AUTH_PASSWORD_MIN);
+        return errmsg_fail(err, errlen, "password too short: at least %d bytes are required", AUTH_PASSWORD_MIN);
     if (n > AUTH_PASSWORD_MAX)
-        return fail(err, errlen, "password too long: at most %d bytes are allowed", AUTH_PASSWORD_MAX);
-    if (auth_sodium_ready() != 0) return fail(err, errlen, "libsodium failed to initialise");
+        return errmsg_fail(err, errlen, "password too long: at most %d bytes are allowed", AUTH_PASSWORD_MAX);
+    if (auth_sodium_ready() != 0) return errmsg_fail(err, errlen, "libsodium failed to initialise");
     char buf[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str_alg(buf, pw, n, atomic_load(&g_opslimit), atomic_load(&g_memlimit),
                               crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return fail(err, errlen, "out of memory while hashing the password");
+        return errmsg_fail(err, errlen, "out of memory while hashing the password");
     *hash_out = strdup(buf);
-    if (!*hash_out) return fail(err, errlen, "out of memory");
+    if (!*hash_out) return errmsg_fail(err, errlen, "out of memory");
     return 0;
 }
 

@@ -82,6 +82,21 @@ json_t *perm_set_to_json(perm_set s) {
     return a;
 }
 
+perm_set perm_set_from_text(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    perm_set s = 0;
+    if (!j || perm_set_from_json(j, &s, NULL, 0) != 0) s = 0;
+    json_decref(j);
+    return s;
+}
+
+char *perm_set_to_text(perm_set s) {
+    json_t *j = perm_set_to_json(s);
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return t;
+}
+
 /* write-like ⇒ read of the same resource */
 static const struct { perm from, to; } implies[] = {
     {PERM_WRITE_APP, PERM_READ_APP},           {PERM_WRITE_MEMBERS, PERM_READ_MEMBERS},

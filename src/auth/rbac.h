@@ -97,6 +97,11 @@ int perm_parse(const char *name);
 int perm_set_from_json(json_t *array, perm_set *out, char *err, size_t errlen);
 /* The names in s, in enum order (new reference); bits beyond PERM__COUNT are ignored. */
 json_t *perm_set_to_json(perm_set s);
+/* perm_set_from_json of a stored JSON text (a roles.permissions or
+ * tokens.scopes cell); 0 when text is NULL, not JSON or refused. */
+perm_set perm_set_from_text(const char *text);
+/* perm_set_to_json as compact JSON text (free() it); NULL when out of memory. */
+char *perm_set_to_text(perm_set s);
 
 /* s with every implied permission added (rules above). Idempotent. */
 perm_set perm_expand(perm_set s);

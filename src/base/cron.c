@@ -10,8 +10,8 @@
  * thousand steps at worst over CRON_SEARCH_YEARS, never a walk minute by
  * minute. The DST rules are described in docs/schedules.md and cron.h. */
 #include "base/cron.h"
+#include "base/errmsg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,15 +29,6 @@
 #define DOM_MASK    UINT32_C(0xFFFFFFFE)            /* bits 1-31 */
 #define MONTH_MASK  UINT16_C(0x1FFE)                /* bits 1-12 */
 #define DOW_MASK    UINT8_C(0x7F)                   /* bits 0-6 */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- parsing -------------------------------------------------------------------- */
 
@@ -101,8 +92,8 @@ static int parse_value(const field_def *f, const char *s, size_t n, size_t *pos,
             i++;
         }
         if (v < f->min || v > f->max) {
-            set_err(err, errlen, "%s: %.*s%s is out of range (%d-%d)", f->name, QLEN(i - start), s + start,
-                    QDOTS(i - start), f->min, f->max);
+            errmsg_set(err, errlen, "%s: %.*s%s is out of range (%d-%d)", f->name, QLEN(i - start), s + start,
+                       QDOTS(i - start), f->min, f->max);
             return -1;
         }
         *out = (int)v;
@@ -123,28 +114,28 @@ static int parse_value(const field_def *f, const char *s, size_t n, size_t *pos,
                 }
             }
         }
-        set_err(err, errlen, "%s: unknown name '%.*s%s' (use %s)", f->name, QLEN(i - start), s + start,
-                QDOTS(i - start), f->names == MONTH_NAMES ? "JAN-DEC" : "SUN-SAT");
+        errmsg_set(err, errlen, "%s: unknown name '%.*s%s' (use %s)", f->name, QLEN(i - start), s + start,
+                   QDOTS(i - start), f->names == MONTH_NAMES ? "JAN-DEC" : "SUN-SAT");
         return -1;
     }
     return 0;
 }
 
 static bool bad_item(const field_def *f, const char *s, size_t n, char *err, size_t errlen) {
-    set_err(err, errlen, "%s: cannot read '%.*s%s' (expected *, a number%s, a range a-b, or a step */n or a-b/n)",
-            f->name, QLEN(n), s, QDOTS(n), f->names ? " or name" : "");
+    errmsg_set(err, errlen, "%s: cannot read '%.*s%s' (expected *, a number%s, a range a-b, or a step */n or a-b/n)",
+               f->name, QLEN(n), s, QDOTS(n), f->names ? " or name" : "");
     return false;
 }
 
 /* One comma-separated element: "*", "*\/n", "a", "a-b", "a-b/n". */
 static bool parse_item(const field_def *f, const char *s, size_t n, uint64_t *bits, char *err, size_t errlen) {
     if (n == 0) {
-        set_err(err, errlen, "%s: empty element in a list", f->name);
+        errmsg_set(err, errlen, "%s: empty element in a list", f->name);
         return false;
     }
     if (uses_extension(s, n)) {
-        set_err(err, errlen, "%s: '%.*s%s' uses L, W, # or ?, which are not supported", f->name, QLEN(n), s,
-                QDOTS(n));
+        errmsg_set(err, errlen, "%s: '%.*s%s' uses L, W, # or ?, which are not supported", f->name, QLEN(n), s,
+                   QDOTS(n));
         return false;
     }
     size_t pos = 0;
@@ -178,22 +169,22 @@ static bool parse_item(const field_def *f, const char *s, size_t n, uint64_t *bi
         }
         if (pos == start || pos != n) return bad_item(f, s, n, err, errlen);
         if (single) {
-            set_err(err, errlen, "%s: a step needs a range or '*' ('%.*s%s'; write %d-%d/%.*s for every %.*s from %d)",
-                    f->name, QLEN(n), s, QDOTS(n), lo, f->star_max, QLEN(pos - start), s + start,
-                    QLEN(pos - start), s + start, lo);
+            errmsg_set(err, errlen, "%s: a step needs a range or '*' ('%.*s%s'; write %d-%d/%.*s for every %.*s from %d)",
+                       f->name, QLEN(n), s, QDOTS(n), lo, f->star_max, QLEN(pos - start), s + start,
+                       QLEN(pos - start), s + start, lo);
             return false;
         }
         if (v < 1 || v > f->step_max) {
-            set_err(err, errlen, "%s: step %.*s%s is out of range (1-%d)", f->name, QLEN(pos - start), s + start,
-                    QDOTS(pos - start), f->step_max);
+            errmsg_set(err, errlen, "%s: step %.*s%s is out of range (1-%d)", f->name, QLEN(pos - start), s + start,
+                       QDOTS(pos - start), f->step_max);
             return false;
         }
         step = (int)v;
     }
     if (pos != n) return bad_item(f, s, n, err, errlen);
     if (lo > hi) {
-        set_err(err, errlen, "%s: reversed range %.*s%s (the first value must not be larger than the second)",
-                f->name, QLEN(n), s, QDOTS(n));
+        errmsg_set(err, errlen, "%s: reversed range %.*s%s (the first value must not be larger than the second)",
+                   f->name, QLEN(n), s, QDOTS(n));
         return false;
     }
     for (int v = lo; v <= hi; v += step) *bits |= UINT64_C(1) << v;
@@ -259,8 +250,8 @@ static int parse_fields(const char *s, size_t n, cron_expr *out, char *err, size
         count++;
     }
     if (count != F_COUNT) {
-        set_err(err, errlen, "expected 5 fields (minute hour day-of-month month day-of-week), found %zu%s", count,
-                count > F_COUNT ? "; seconds and year fields are not supported" : "");
+        errmsg_set(err, errlen, "expected 5 fields (minute hour day-of-month month day-of-week), found %zu%s", count,
+                   count > F_COUNT ? "; seconds and year fields are not supported" : "");
         return -1;
     }
     cron_expr e;
@@ -274,29 +265,29 @@ static int parse_fields(const char *s, size_t n, cron_expr *out, char *err, size
 int cron_parse(const char *text, cron_expr *out, char *err, size_t errlen) {
     if (err && errlen) err[0] = '\0';
     if (!out) {
-        set_err(err, errlen, "no place for the result");
+        errmsg_set(err, errlen, "no place for the result");
         return -1;
     }
     if (!text) {
-        set_err(err, errlen, "empty expression");
+        errmsg_set(err, errlen, "empty expression");
         return -1;
     }
     size_t n = strnlen(text, CRON_MAX_TEXT + 1);
     if (n > CRON_MAX_TEXT) {
-        set_err(err, errlen, "expression longer than %d bytes", CRON_MAX_TEXT);
+        errmsg_set(err, errlen, "expression longer than %d bytes", CRON_MAX_TEXT);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
         if ((c < 0x20 && c != '\t') || c >= 0x7f) {
-            set_err(err, errlen, "expression has a control or non-ASCII byte at offset %zu", i);
+            errmsg_set(err, errlen, "expression has a control or non-ASCII byte at offset %zu", i);
             return -1;
         }
     }
     while (n > 0 && is_space(text[n - 1])) n--;
     while (n > 0 && is_space(*text)) text++, n--;
     if (n == 0) {
-        set_err(err, errlen, "empty expression");
+        errmsg_set(err, errlen, "empty expression");
         return -1;
     }
     if (text[0] != '@') return parse_fields(text, n, out, err, errlen);
@@ -304,18 +295,18 @@ int cron_parse(const char *text, cron_expr *out, char *err, size_t errlen) {
     size_t w = 1;
     while (w < n && !is_space(text[w])) w++;
     if (w < n) {
-        set_err(err, errlen, "unexpected text after %.*s%s (a macro stands alone)", QLEN(w), text, QDOTS(w));
+        errmsg_set(err, errlen, "unexpected text after %.*s%s (a macro stands alone)", QLEN(w), text, QDOTS(w));
         return -1;
     }
     if (word_is(text + 1, w - 1, "reboot")) {
-        set_err(err, errlen, "@reboot is not supported: a schedule fires at times, not at start-up");
+        errmsg_set(err, errlen, "@reboot is not supported: a schedule fires at times, not at start-up");
         return -1;
     }
     for (size_t k = 0; k < sizeof MACROS / sizeof MACROS[0]; k++)
         if (word_is(text + 1, w - 1, MACROS[k].name))
             return parse_fields(MACROS[k].expansion, strlen(MACROS[k].expansion), out, err, errlen);
-    set_err(err, errlen, "unknown macro '%.*s%s' (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)",
-            QLEN(w), text, QDOTS(w));
+    errmsg_set(err, errlen, "unknown macro '%.*s%s' (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)",
+               QLEN(w), text, QDOTS(w));
     return -1;
 }
 
@@ -355,6 +346,18 @@ static int64_t floor_div(int64_t a, int64_t b) {
     return q;
 }
 
+/* Move the date (and its day number) on by one day. */
+static void next_day(int64_t *days, int64_t *y, unsigned *m, unsigned *d) {
+    (*days)++;
+    if (++*d > month_days(*y, *m)) {
+        *d = 1;
+        if (++*m > 12) {
+            *m = 1;
+            (*y)++;
+        }
+    }
+}
+
 /* The first local wall-clock minute at or after `from` and at or before
  * `limit` (both local seconds) that matches e. Steps by fields. */
 static bool next_local(const cron_expr *e, int64_t from, int64_t limit, int64_t *out) {
@@ -383,14 +386,7 @@ static bool next_local(const cron_expr *e, int64_t from, int64_t limit, int64_t 
         int nh = -1;
         if (day_matches(e, days, d)) nh = next_bit(e->hour, h);
         if (nh < 0 || nh > 23) {                            /* the next day */
-            days++;
-            if (++d > month_days(y, m)) {
-                d = 1;
-                if (++m > 12) {
-                    m = 1;
-                    y++;
-                }
-            }
+            next_day(&days, &y, &m, &d);
             h = mi = 0;
             continue;
         }
@@ -403,14 +399,7 @@ static bool next_local(const cron_expr *e, int64_t from, int64_t limit, int64_t 
             h++;
             mi = 0;
             if (h > 23) {
-                days++;
-                if (++d > month_days(y, m)) {
-                    d = 1;
-                    if (++m > 12) {
-                        m = 1;
-                        y++;
-                    }
-                }
+                next_day(&days, &y, &m, &d);
                 h = 0;
             }
             continue;

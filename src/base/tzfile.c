@@ -14,10 +14,10 @@
  * footer must be a TZ string we fully understand. Anything else is refused
  * with a message naming the problem. */
 #include "base/tzfile.h"
+#include "base/errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,15 +105,6 @@ struct tz_info {
     bool has_rule;      /* the footer: after the last transition (or always, if none) */
     tz_rule rule;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- POSIX TZ strings (the footer) ---------------------------------------------- */
 
@@ -302,16 +293,16 @@ static int64_t be64(const unsigned char *p) {
 
 static bool read_header(const unsigned char *p, size_t avail, tzif_header *h, char *msg, size_t msglen) {
     if (avail < TZIF_HEADER_BYTES) {
-        set_err(msg, msglen, "truncated header");
+        errmsg_set(msg, msglen, "truncated header");
         return false;
     }
     if (memcmp(p, "TZif", 4) != 0) {
-        set_err(msg, msglen, "not a TZif file (bad magic)");
+        errmsg_set(msg, msglen, "not a TZif file (bad magic)");
         return false;
     }
     h->version = (char)p[4];
     if (h->version != 0 && (h->version < '2' || h->version > '4')) {
-        set_err(msg, msglen, "unsupported TZif version 0x%02x", p[4]);
+        errmsg_set(msg, msglen, "unsupported TZif version 0x%02x", p[4]);
         return false;
     }
     h->isutcnt = be32(p + 20);
@@ -321,23 +312,23 @@ static bool read_header(const unsigned char *p, size_t avail, tzif_header *h, ch
     h->typecnt = be32(p + 36);
     h->charcnt = be32(p + 40);
     if (h->leapcnt != 0) {
-        set_err(msg, msglen, "leap-second zones (right/...) are not supported");
+        errmsg_set(msg, msglen, "leap-second zones (right/...) are not supported");
         return false;
     }
     if (h->timecnt > TZ_MAX_TIMES) {
-        set_err(msg, msglen, "%u transitions, more than the limit of %u", h->timecnt, TZ_MAX_TIMES);
+        errmsg_set(msg, msglen, "%u transitions, more than the limit of %u", h->timecnt, TZ_MAX_TIMES);
         return false;
     }
     if (h->typecnt == 0 || h->typecnt > TZ_MAX_TYPES) {
-        set_err(msg, msglen, "%u local time types, not within 1-%u", h->typecnt, TZ_MAX_TYPES);
+        errmsg_set(msg, msglen, "%u local time types, not within 1-%u", h->typecnt, TZ_MAX_TYPES);
         return false;
     }
     if (h->charcnt > TZ_MAX_CHARS) {
-        set_err(msg, msglen, "%u abbreviation bytes, more than the limit of %u", h->charcnt, TZ_MAX_CHARS);
+        errmsg_set(msg, msglen, "%u abbreviation bytes, more than the limit of %u", h->charcnt, TZ_MAX_CHARS);
         return false;
     }
     if ((h->isutcnt != 0 && h->isutcnt != h->typecnt) || (h->isstdcnt != 0 && h->isstdcnt != h->typecnt)) {
-        set_err(msg, msglen, "UT/standard indicator counts do not match the type count");
+        errmsg_set(msg, msglen, "UT/standard indicator counts do not match the type count");
         return false;
     }
     return true;
@@ -361,18 +352,18 @@ static bool read_block(const unsigned char *p, const tzif_header *h, size_t time
         const unsigned char *t = types + (size_t)i * 6;
         int32_t off = (int32_t)be32(t);
         if (!offset_ok(off)) {
-            set_err(msg, msglen, "local time type %u has an implausible UTC offset %d", i, off);
+            errmsg_set(msg, msglen, "local time type %u has an implausible UTC offset %d", i, off);
             return false;
         }
         if (t[4] > 1 || t[5] >= h->charcnt) {
-            set_err(msg, msglen, "local time type %u is malformed", i);
+            errmsg_set(msg, msglen, "local time type %u is malformed", i);
             return false;
         }
         offs[i] = off;
     }
     for (uint32_t i = 0; i < h->isstdcnt + h->isutcnt; i++) {
         if (flags[i] > 1) {
-            set_err(msg, msglen, "a UT/standard indicator is neither 0 nor 1");
+            errmsg_set(msg, msglen, "a UT/standard indicator is neither 0 nor 1");
             return false;
         }
     }
@@ -385,18 +376,18 @@ static bool read_block(const unsigned char *p, const tzif_header *h, size_t time
         tz->trans = malloc(sizeof *tz->trans * h->timecnt);
         tz->trans_off = malloc(sizeof *tz->trans_off * h->timecnt);
         if (!tz->trans || !tz->trans_off) {
-            set_err(msg, msglen, "out of memory");
+            errmsg_set(msg, msglen, "out of memory");
             return false;
         }
     }
     for (uint32_t i = 0; i < h->timecnt; i++) {
         int64_t at = time_size == 8 ? be64(times + (size_t)i * 8) : (int64_t)(int32_t)be32(times + (size_t)i * 4);
         if (i > 0 && at <= tz->trans[i - 1]) {
-            set_err(msg, msglen, "transition times are not in ascending order");
+            errmsg_set(msg, msglen, "transition times are not in ascending order");
             return false;
         }
         if (idx[i] >= h->typecnt) {
-            set_err(msg, msglen, "transition %u names local time type %u of %u", i, idx[i], h->typecnt);
+            errmsg_set(msg, msglen, "transition %u names local time type %u of %u", i, idx[i], h->typecnt);
             return false;
         }
         tz->trans[i] = at;
@@ -413,7 +404,7 @@ static bool parse_tzif(const unsigned char *d, size_t n, tz_info *tz, char *msg,
     size_t pos = TZIF_HEADER_BYTES;
     size_t bs = block_size(&h, 4);
     if (bs > n - pos) {
-        set_err(msg, msglen, "truncated: the version 1 data block runs past the end of the file");
+        errmsg_set(msg, msglen, "truncated: the version 1 data block runs past the end of the file");
         return false;
     }
     if (h.version == 0) return read_block(d + pos, &h, 4, tz, msg, msglen);
@@ -422,35 +413,35 @@ static bool parse_tzif(const unsigned char *d, size_t n, tz_info *tz, char *msg,
     pos += bs;
     if (!read_header(d + pos, n - pos, &h, msg, msglen)) return false;
     if (h.version == 0) {
-        set_err(msg, msglen, "the second header has version 1");
+        errmsg_set(msg, msglen, "the second header has version 1");
         return false;
     }
     pos += TZIF_HEADER_BYTES;
     bs = block_size(&h, 8);
     if (bs > n - pos) {
-        set_err(msg, msglen, "truncated: the 64-bit data block runs past the end of the file");
+        errmsg_set(msg, msglen, "truncated: the 64-bit data block runs past the end of the file");
         return false;
     }
     if (!read_block(d + pos, &h, 8, tz, msg, msglen)) return false;
     pos += bs;
     /* Footer: "\n" TZ-string "\n", and nothing after. */
     if (pos >= n || d[pos] != '\n') {
-        set_err(msg, msglen, "truncated: the footer is missing");
+        errmsg_set(msg, msglen, "truncated: the footer is missing");
         return false;
     }
     pos++;
     const unsigned char *nl = memchr(d + pos, '\n', n - pos);
     if (!nl) {
-        set_err(msg, msglen, "truncated: the footer is not terminated");
+        errmsg_set(msg, msglen, "truncated: the footer is not terminated");
         return false;
     }
     size_t flen = (size_t)(nl - (d + pos));
     if (flen > TZ_MAX_FOOTER_BYTES) {
-        set_err(msg, msglen, "the footer is longer than %u bytes", TZ_MAX_FOOTER_BYTES);
+        errmsg_set(msg, msglen, "the footer is longer than %u bytes", TZ_MAX_FOOTER_BYTES);
         return false;
     }
     if ((size_t)(nl - d) + 1 != n) {
-        set_err(msg, msglen, "unexpected bytes after the footer");
+        errmsg_set(msg, msglen, "unexpected bytes after the footer");
         return false;
     }
     if (flen == 0) return true;                 /* no rule: the last type goes on */
@@ -458,7 +449,7 @@ static bool parse_tzif(const unsigned char *d, size_t n, tz_info *tz, char *msg,
     memcpy(footer, d + pos, flen);
     footer[flen] = '\0';
     if (memchr(footer, '\0', flen) || !parse_tz_string(footer, &tz->rule)) {
-        set_err(msg, msglen, "the footer TZ string is malformed or unsupported");
+        errmsg_set(msg, msglen, "the footer TZ string is malformed or unsupported");
         return false;
     }
     tz->has_rule = true;
@@ -489,22 +480,22 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG)
-            set_err(err, errlen, "unknown time zone '%s'", name);
+            errmsg_set(err, errlen, "unknown time zone '%s'", name);
         else if (errno == EACCES)
-            set_err(err, errlen, "time zone '%s': permission denied", name);
+            errmsg_set(err, errlen, "time zone '%s': permission denied", name);
         else
-            set_err(err, errlen, "time zone '%s': cannot open its file (errno %d)", name, errno);
+            errmsg_set(err, errlen, "time zone '%s': cannot open its file (errno %d)", name, errno);
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        set_err(err, errlen, "unknown time zone '%s'", name);
+        errmsg_set(err, errlen, "unknown time zone '%s'", name);
         return NULL;
     }
     if (st.st_size > (off_t)TZ_MAX_FILE_BYTES) {
         close(fd);
-        set_err(err, errlen, "time zone '%s': file larger than %u bytes", name, TZ_MAX_FILE_BYTES);
+        errmsg_set(err, errlen, "time zone '%s': file larger than %u bytes", name, TZ_MAX_FILE_BYTES);
         return NULL;
     }
     /* Read the size fstat gave, plus one byte to notice a file that grew. */
@@ -512,7 +503,7 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
     unsigned char *buf = malloc(cap);
     if (!buf) {
         close(fd);
-        set_err(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
         return NULL;
     }
     while (n < cap) {
@@ -521,7 +512,7 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
         if (r < 0) {
             free(buf);
             close(fd);
-            set_err(err, errlen, "time zone '%s': read error (errno %d)", name, errno);
+            errmsg_set(err, errlen, "time zone '%s': read error (errno %d)", name, errno);
             return NULL;
         }
         if (r == 0) break;
@@ -530,7 +521,7 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
     close(fd);
     if (n == cap) {
         free(buf);
-        set_err(err, errlen, "time zone '%s': the file changed while it was read", name);
+        errmsg_set(err, errlen, "time zone '%s': the file changed while it was read", name);
         return NULL;
     }
     *len = n;
@@ -540,35 +531,35 @@ static unsigned char *read_zone_file(const char *path, const char *name, size_t 
 int tz_load(const char *name, tz_info **out, char *err, size_t errlen) {
     if (out) *out = NULL;
     if (!out) {
-        set_err(err, errlen, "no place for the result");
+        errmsg_set(err, errlen, "no place for the result");
         return -1;
     }
     if (!name || !*name) {
-        set_err(err, errlen, "empty time zone name");
+        errmsg_set(err, errlen, "empty time zone name");
         return -1;
     }
     size_t len = strnlen(name, TZ_MAX_NAME_BYTES + 1);
     if (len > TZ_MAX_NAME_BYTES) {
-        set_err(err, errlen, "time zone name longer than %u bytes", TZ_MAX_NAME_BYTES);
+        errmsg_set(err, errlen, "time zone name longer than %u bytes", TZ_MAX_NAME_BYTES);
         return -1;
     }
     if (name[0] == '/') {
-        set_err(err, errlen, "time zone name may not start with '/' (give an IANA name like Europe/Berlin)");
+        errmsg_set(err, errlen, "time zone name may not start with '/' (give an IANA name like Europe/Berlin)");
         return -1;
     }
     if (strstr(name, "..")) {
-        set_err(err, errlen, "time zone name may not contain '..'");
+        errmsg_set(err, errlen, "time zone name may not contain '..'");
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
         if (!name_char_ok(name[i])) {
-            set_err(err, errlen, "time zone name has a character other than A-Z a-z 0-9 _ + - / at byte %zu", i);
+            errmsg_set(err, errlen, "time zone name has a character other than A-Z a-z 0-9 _ + - / at byte %zu", i);
             return -1;
         }
     }
     tz_info *tz = new_tz(name, len);
     if (!tz) {
-        set_err(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
         return -1;
     }
     if (strcmp(name, "UTC") == 0) {             /* built in: needs no tz database */
@@ -581,7 +572,7 @@ int tz_load(const char *name, tz_info **out, char *err, size_t errlen) {
     char *path = malloc(dlen + 1 + len + 1);
     if (!path) {
         tz_free(tz);
-        set_err(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
         return -1;
     }
     memcpy(path, dir, dlen);
@@ -598,7 +589,7 @@ int tz_load(const char *name, tz_info **out, char *err, size_t errlen) {
     bool ok = parse_tzif(data, n, tz, msg, sizeof msg);
     free(data);
     if (!ok) {
-        set_err(err, errlen, "time zone '%s': invalid tz file: %s", tz->name, msg);
+        errmsg_set(err, errlen, "time zone '%s': invalid tz file: %s", tz->name, msg);
         tz_free(tz);
         return -1;
     }

@@ -25,4 +25,8 @@ bool cli_wants_help(int argc, char **argv);
  * (malloc'd). */
 char *cli_data_dir(const char *flag);
 
+/* Record a package install or removal in the server's audit log, when this
+ * data directory has a server store (cmd_serve.c). detail is stolen. */
+void cli_audit_package(const char *data_dir, const char *action, const char *package_id, json_t *detail);
+
 #endif

@@ -397,6 +397,9 @@ static int cmd_install(int argc, char **argv) {
                     "capability_denied until it is installed again with --grant %s (or --grant-all)\n",
                     id, all, names, strchr(names, ',') ? "are" : "is", all);
         }
+        char gnames[128];
+        sbx_caps_format(grant_all ? requested : (granted & requested), gnames, sizeof gnames);
+        cli_audit_package(data_dir, "package.install", id, json_pack("{s:O, s:s}", "requested", json_object_get(info, "requested"), "granted", gnames));
         cli_print_json(info);
         out = EXIT_OK;
     }
@@ -477,6 +480,7 @@ static int cmd_remove(int argc, char **argv) {
     char *data_dir = cli_data_dir(data_flag);
     char err[512] = "out of memory";
     int rc = data_dir ? pkgstore_remove(data_dir, id, err, sizeof err) : PKGSTORE_E_IO;
+    if (rc == PKGSTORE_E_OK) cli_audit_package(data_dir, "package.remove", id, NULL);
     free(data_dir);
     if (rc != PKGSTORE_E_OK) {
         fprintf(stderr, "weir node remove: %s\n", err);

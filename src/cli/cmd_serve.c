@@ -110,6 +110,32 @@ static void operator_audit(db *d, const char *action, const char *target, json_t
     audit_write(d, &ae);
 }
 
+void cli_audit_package(const char *data_dir, const char *action, const char *package_id, json_t *detail) {
+    /* Only when a server store exists for this data directory: a CLI-only
+     * install has no instance to record into (and must not create one). */
+    char *dbpath = NULL;
+    if (!getenv("WEIR_DATABASE") && !getenv("WEIR_CONFIG")) {
+        if (asprintf(&dbpath, "%s/weir.db", data_dir) < 0 || access(dbpath, F_OK) != 0) {
+            free(dbpath);
+            json_decref(detail);
+            return;
+        }
+    }
+    free(dbpath);
+    char *argv[] = {"weir", "--data-dir", (char *)data_dir, NULL};
+    srv_config cfg;
+    db *d = NULL;
+    auth_keys keys;
+    if (open_store(3, argv, &cfg, &d, &keys) == 0) {
+        operator_audit(d, action, package_id, detail);
+        detail = NULL;
+        auth_keys_wipe(&keys);
+        db_close(d);
+    }
+    json_decref(detail);
+    srv_config_free(&cfg);
+}
+
 int cmd_user(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return user_usage(stdout);
     if (argc < 3 || strcmp(argv[1], "add") != 0 || argv[2][0] == '-') return user_usage(stderr);

@@ -60,9 +60,7 @@ int accounts_token_create(db *d, const auth_keys *k, const char *user_id, const 
     char hash[65];
     auth_token_hash(k, token_out, hash);
     id_new("tok", id_out);
-    json_t *sj = perm_set_to_json(scopes);
-    char *st = json_dumps(sj, JSON_COMPACT);
-    json_decref(sj);
+    char *st = perm_set_to_text(scopes);
     db_val p[] = {DB_TEXT(id_out), DB_TEXT(hash), DB_TEXT(user_id), DB_TEXT(name), DB_TEXT(st), DB_INT(now_us()), DB_INT(expires_at)};
     db_err e;
     int rc = db_exec(d, "INSERT INTO tokens (id, token_hash, user_id, name, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -34,81 +34,60 @@ static void copy_id(char *dst, const char *src) {
     snprintf(dst, ID_MAX, "%s", src ? src : "");
 }
 
-static void resolve_pat(srv_req *r, const char *hash, int64_t now) {
-    db_rows *rows = NULL;
+/* Record a credential's use (sql: "UPDATE … SET col = $1 WHERE id = $2") when
+ * the last one recorded is more than `every` µs old. */
+static void touch(srv_req *r, const char *sql, const char *id, int64_t last, int64_t now, int64_t every) {
+    if (now - last <= every) return;
     db_err e;
-    db_val p[] = {DB_TEXT(hash)};
-    int rc = db_exec(r->srv->db,
-                     "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.instance_admin, u.disabled"
-                     " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-                     p, 1, &rows, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return;
+    db_val u[] = {DB_INT(now), DB_TEXT(id)};
+    db_exec(r->srv->db, sql, u, 2, NULL, &e);
+}
+
+static void resolve_pat(srv_req *r, const char *hash, int64_t now) {
+    db_rows *rows = srv_rows(r, "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.instance_admin, u.disabled"
+                                " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1", hash);
+    if (!rows) return;
     if (db_rows_count(rows) != 1) { db_rows_free(rows); return refuse(r, "unknown or revoked token"); }
     if (!db_rows_isnull(rows, 0, 4)) { db_rows_free(rows); return refuse(r, "unknown or revoked token"); }
     if (db_rows_int(rows, 0, 3) <= now) { db_rows_free(rows); return refuse(r, "the token has expired"); }
     if (db_rows_int(rows, 0, 7)) { db_rows_free(rows); return refuse(r, "the account is disabled"); }
-    json_t *sc = json_loads(db_rows_text(rows, 0, 2), 0, NULL);
-    perm_set scopes = 0;
-    char err[128];
-    if (!sc || perm_set_from_json(sc, &scopes, err, sizeof err) != 0) scopes = 0;
-    json_decref(sc);
     principal *w = &r->who;
     w->kind = PRINCIPAL_PAT;
     copy_id(w->cred_id, db_rows_text(rows, 0, 0));
     copy_id(w->user_id, db_rows_text(rows, 0, 1));
-    w->scopes = scopes;
+    w->scopes = perm_set_from_text(db_rows_text(rows, 0, 2));
     w->instance_admin = db_rows_int(rows, 0, 6) != 0;
     int64_t last = db_rows_int(rows, 0, 5);
     db_rows_free(rows);
-    if (now - last > LAST_USED_EVERY_US) {
-        db_val u[] = {DB_INT(now), DB_TEXT(w->cred_id)};
-        db_exec(r->srv->db, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", u, 2, NULL, &e);
-    }
+    touch(r, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", w->cred_id, last, now, LAST_USED_EVERY_US);
 }
 
 static void resolve_key(srv_req *r, const char *hash, int64_t now) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(hash)};
-    int rc = db_exec(r->srv->db,
-                     "SELECT k.id, k.app_id, ro.permissions, k.expires_at, k.revoked_at, k.last_used_at"
-                     " FROM api_keys k JOIN roles ro ON ro.id = k.role_id WHERE k.token_hash = $1",
-                     p, 1, &rows, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT k.id, k.app_id, ro.permissions, k.expires_at, k.revoked_at, k.last_used_at"
+                                " FROM api_keys k JOIN roles ro ON ro.id = k.role_id WHERE k.token_hash = $1", hash);
+    if (!rows) return;
     if (db_rows_count(rows) != 1 || !db_rows_isnull(rows, 0, 4)) { db_rows_free(rows); return refuse(r, "unknown or revoked key"); }
     if (db_rows_int(rows, 0, 3) <= now) { db_rows_free(rows); return refuse(r, "the key has expired"); }
-    json_t *pj = json_loads(db_rows_text(rows, 0, 2), 0, NULL);
-    perm_set perms = 0;
-    char err[128];
-    if (!pj || perm_set_from_json(pj, &perms, err, sizeof err) != 0) perms = 0;
-    json_decref(pj);
     principal *w = &r->who;
     w->kind = PRINCIPAL_API_KEY;
     copy_id(w->cred_id, db_rows_text(rows, 0, 0));
     copy_id(w->key_app, db_rows_text(rows, 0, 1));
-    w->key_perms = perms & ~(PERM_BIT(PERM_OWNER));  /* a key never acts as owner */
+    w->key_perms = perm_set_from_text(db_rows_text(rows, 0, 2)) & ~(PERM_BIT(PERM_OWNER));  /* a key never acts as owner */
     int64_t last = db_rows_int(rows, 0, 5);
     db_rows_free(rows);
-    if (now - last > LAST_USED_EVERY_US) {
-        db_val u[] = {DB_INT(now), DB_TEXT(w->cred_id)};
-        db_exec(r->srv->db, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", u, 2, NULL, &e);
-    }
+    touch(r, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", w->cred_id, last, now, LAST_USED_EVERY_US);
 }
 
 /* Sessions end after session_idle_min without use or session_max_hours after
  * sign-in; an ended session is deleted, so its cookie is worthless. */
 static void resolve_session(srv_req *r, const char *hash, int64_t now) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(hash)};
-    int rc = db_exec(r->srv->db,
-                     "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.instance_admin, u.disabled"
-                     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-                     p, 1, &rows, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.instance_admin, u.disabled"
+                                " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", hash);
+    if (!rows) return;
     if (db_rows_count(rows) != 1) { db_rows_free(rows); return; }  /* stale cookie: anonymous */
     int64_t idle = r->srv->cfg.session_idle_min * 60 * 1000000LL;
     if (db_rows_int(rows, 0, 4) <= now || now - db_rows_int(rows, 0, 3) > idle || db_rows_int(rows, 0, 6)) {
+        db_err e;
         db_val d[] = {DB_TEXT(db_rows_text(rows, 0, 0))};
         db_exec(r->srv->db, "DELETE FROM sessions WHERE id = $1", d, 1, NULL, &e);
         db_rows_free(rows);
@@ -123,10 +102,8 @@ static void resolve_session(srv_req *r, const char *hash, int64_t now) {
     w->instance_admin = db_rows_int(rows, 0, 5) != 0;
     int64_t last = db_rows_int(rows, 0, 3);
     db_rows_free(rows);
-    if (now - last > 30LL * 1000000) {  /* idle clock resolution: 30 s */
-        db_val u[] = {DB_INT(now), DB_TEXT(w->cred_id)};
-        db_exec(r->srv->db, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", u, 2, NULL, &e);
-    }
+    /* idle clock resolution: 30 s */
+    touch(r, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", w->cred_id, last, now, 30LL * 1000000);
 }
 
 /* The session cookie's value, copied out of the Cookie header. */
@@ -168,6 +145,24 @@ void authn_resolve(srv_req *r) {
     }
 }
 
+perm_set principal_app_rights(const principal *p, perm_set role) {
+    return p->kind == PRINCIPAL_PAT ? rbac_effective(role, p->scopes) : perm_expand(role);
+}
+
+/* The permissions of the caller's role in app_id, as stored (in tx when not
+ * NULL): 1, 0 (not a member), <0 store error. */
+static int member_role(srv_req *r, db_tx *tx, const char *app_id, perm_set *role, db_err *e) {
+    db_rows *rows = NULL;
+    db_val p[] = {DB_TEXT(app_id), DB_TEXT(r->who.user_id)};
+    const char *sql = "SELECT ro.permissions FROM members m JOIN roles ro ON ro.id = m.role_id WHERE m.app_id = $1 AND m.user_id = $2";
+    int rc = tx ? db_tx_exec(tx, sql, p, 2, &rows, e) : db_exec(r->srv->db, sql, p, 2, &rows, e);
+    if (rc < 0) return rc;
+    int found = db_rows_count(rows) == 1;
+    if (found) *role = perm_set_from_text(db_rows_text(rows, 0, 0));
+    db_rows_free(rows);
+    return found;
+}
+
 int authn_app_perms(srv_req *r, const char *app_id, perm_set *out) {
     const principal *w = &r->who;
     *out = 0;
@@ -176,21 +171,34 @@ int authn_app_perms(srv_req *r, const char *app_id, perm_set *out) {
         *out = perm_expand(w->key_perms) & ~PERM_BIT(PERM_OWNER);
         return 0;
     }
-    db_rows *rows = NULL;
     db_err e;
-    db_val p[] = {DB_TEXT(app_id), DB_TEXT(w->user_id)};
-    int rc = db_exec(r->srv->db,
-                     "SELECT ro.permissions FROM members m JOIN roles ro ON ro.id = m.role_id"
-                     " WHERE m.app_id = $1 AND m.user_id = $2",
-                     p, 2, &rows, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return -1;
-    if (db_rows_count(rows) != 1) { db_rows_free(rows); return -1; }
-    json_t *pj = json_loads(db_rows_text(rows, 0, 0), 0, NULL);
-    db_rows_free(rows);
     perm_set role = 0;
-    char err[128];
-    if (!pj || perm_set_from_json(pj, &role, err, sizeof err) != 0) role = 0;
-    json_decref(pj);
-    *out = w->kind == PRINCIPAL_PAT ? rbac_effective(role, w->scopes) : perm_expand(role);
+    int rc = member_role(r, NULL, app_id, &role, &e);
+    if (srv_db_failed(r, rc, &e, NULL) || !rc) return -1;
+    *out = principal_app_rights(w, role);
     return 0;
+}
+
+db_tx *authn_begin_locked(srv_req *r, perm_set *actor) {
+    db_tx *tx;
+    db_err e;
+    if (srv_db_failed(r, db_begin(r->srv->db, &tx, &e), &e, NULL)) return NULL;
+    db_rows *rows = NULL;
+    db_val pa[] = {DB_TEXT(r->app_id)};
+    int rc = db_tx_exec(tx, "UPDATE apps SET name = name WHERE id = $1", pa, 1, &rows, &e);
+    size_t locked = rc == 0 ? db_rows_changed(rows) : 0;
+    db_rows_free(rows);
+    if (rc < 0) { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); return NULL; }
+    if (!locked) { db_rollback(tx); srv_problem(r, 404, "not_found", "no such app"); return NULL; }
+    perm_set role = 0;
+    rc = member_role(r, tx, r->app_id, &role, &e);
+    if (rc <= 0) {
+        db_rollback(tx);
+        if (rc < 0) srv_db_failed(r, rc, &e, NULL);
+        else srv_problem(r, 403, "forbidden", "you are no longer a member of this app");
+        return NULL;
+    }
+    /* as authn_app_perms computes them, on the role as it is now */
+    *actor = principal_app_rights(&r->who, role);
+    return tx;
 }

@@ -78,6 +78,23 @@ bool srv_db_failed(srv_req *r, int rc, const db_err *e, const char *conflict_msg
     return true;
 }
 
+db_rows *srv_rows(srv_req *r, const char *sql, const char *arg) {
+    db_rows *rows = NULL;
+    db_err e;
+    db_val p[] = {DB_TEXT(arg)};
+    if (srv_db_failed(r, db_exec(r->srv->db, sql, p, 1, &rows, &e), &e, NULL)) return NULL;
+    return rows;
+}
+
+void srv_json_page(srv_req *r, db_rows *rows, size_t limit, json_t *(*item)(const db_rows *rows, size_t i)) {
+    json_t *items = json_array();
+    size_t n = db_rows_count(rows);
+    for (size_t i = 0; i < n && i < limit; i++) json_array_append_new(items, item(rows, i));
+    json_t *next = n > limit ? json_string(db_rows_text(rows, limit - 1, 0)) : json_null();
+    db_rows_free(rows);
+    srv_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
 const char *srv_param(const srv_req *r, const char *name) {
     for (int i = 0; i < ROUTE_MAX_PARAMS && r->param_names[i][0]; i++)
         if (!strcmp(r->param_names[i], name)) return r->params[i];

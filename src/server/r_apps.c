@@ -53,9 +53,7 @@ HANDLER(h_app_create) {
         char rid[ID_MAX];
         id_new("role", rid);
         if (!strcmp(rbac_default_roles[i].name, "owner")) strcpy(owner_role, rid);
-        json_t *pj = perm_set_to_json(rbac_default_roles[i].perms);
-        char *pt = json_dumps(pj, JSON_COMPACT);
-        json_decref(pj);
+        char *pt = perm_set_to_text(rbac_default_roles[i].perms);
         db_val pr[] = {DB_TEXT(rid), DB_TEXT(app), DB_TEXT(rbac_default_roles[i].name), DB_TEXT(pt)};
         rc = db_tx_exec(tx, "INSERT INTO roles (id, app_id, name, permissions, builtin) VALUES ($1, $2, $3, $4, 1)", pr, 4, NULL, &e);
         free(pt);

@@ -165,26 +165,28 @@ static bool parse_limit(srv_req *r, long *limit) {
     return true;
 }
 
-static void audit_list(srv_req *r) {
+/* The rows the request's scope and filters select, past `from` (cond, e.g.
+ * "id < $?", when from is set), in `order`, at most `max`; NULL when answered. */
+static db_rows *audit_rows(srv_req *r, const char *cond, const char *from, const char *order, long max) {
     audit_query q = {.n = 0};
+    if (!scope(r, &q) || !filters(r, &q)) return NULL;
+    if (from) q_cond(&q, cond, DB_TEXT(from));
+    char tail[64];
+    snprintf(tail, sizeof tail, " ORDER BY %s LIMIT %ld", order, max);
+    q_add(&q, tail);
+    db_rows *rows = NULL;
+    db_err e;
+    if (srv_db_failed(r, db_exec(r->srv->db, q.sql, q.p, q.n, &rows, &e), &e, NULL)) return NULL;
+    return rows;
+}
+
+static void audit_list(srv_req *r) {
     long limit;
     const char *cursor = srv_query(r, "cursor");
     if (!parse_limit(r, &limit)) return;
     if (cursor && !id_valid("aud", cursor)) return srv_problem(r, 400, "bad_cursor", "cursor: an audit id from next_cursor");
-    if (!scope(r, &q) || !filters(r, &q)) return;
-    if (cursor) q_cond(&q, "id < $?", DB_TEXT(cursor));
-    char tail[64];
-    snprintf(tail, sizeof tail, " ORDER BY id DESC LIMIT %ld", limit + 1);
-    q_add(&q, tail);
-    db_rows *rows = NULL;
-    db_err e;
-    if (srv_db_failed(r, db_exec(r->srv->db, q.sql, q.p, q.n, &rows, &e), &e, NULL)) return;
-    json_t *items = json_array();
-    size_t n = db_rows_count(rows);
-    for (size_t i = 0; i < n && i < (size_t)limit; i++) json_array_append_new(items, row_json(rows, i));
-    json_t *next = n > (size_t)limit ? json_string(db_rows_text(rows, (size_t)limit - 1, 0)) : json_null();
-    db_rows_free(rows);
-    srv_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    db_rows *rows = audit_rows(r, "id < $?", cursor, "id DESC", limit + 1);
+    if (rows) srv_json_page(r, rows, (size_t)limit, row_json);
 }
 
 typedef struct buf { char *p; size_t len, cap; bool oom; } buf;
@@ -211,17 +213,10 @@ static void buf_line(buf *b, json_t *o) {
 /* JSON lines, oldest first, at most AUDIT_EXPORT_MAX_ROWS; when more match,
  * a last line {"truncated": true, …, "next_after"} says where to go on. */
 static void audit_export(srv_req *r) {
-    audit_query q = {.n = 0};
     const char *after = srv_query(r, "after");
     if (after && !id_valid("aud", after)) return srv_problem(r, 400, "bad_after", "after: an audit id (next_after of a truncated export)");
-    if (!scope(r, &q) || !filters(r, &q)) return;
-    if (after) q_cond(&q, "id > $?", DB_TEXT(after));
-    char tail[64];
-    snprintf(tail, sizeof tail, " ORDER BY id LIMIT %d", AUDIT_EXPORT_MAX_ROWS + 1);
-    q_add(&q, tail);
-    db_rows *rows = NULL;
-    db_err e;
-    if (srv_db_failed(r, db_exec(r->srv->db, q.sql, q.p, q.n, &rows, &e), &e, NULL)) return;
+    db_rows *rows = audit_rows(r, "id > $?", after, "id", AUDIT_EXPORT_MAX_ROWS + 1);
+    if (!rows) return;
     size_t n = db_rows_count(rows);
     buf b = {0};
     for (size_t i = 0; i < n && i < AUDIT_EXPORT_MAX_ROWS; i++) buf_line(&b, row_json(rows, i));

@@ -136,12 +136,7 @@ HANDLER(h_me) {
     if (srv_db_failed(r, rc, &e, NULL)) { json_decref(user); json_decref(cred); return; }
     json_t *apps = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++) {
-        json_t *pj = json_loads(db_rows_text(rows, i, 3), 0, NULL);
-        perm_set role = 0;
-        char err[64];
-        if (pj) perm_set_from_json(pj, &role, err, sizeof err);
-        json_decref(pj);
-        perm_set eff = r->who.kind == PRINCIPAL_PAT ? rbac_effective(role, r->who.scopes) : perm_expand(role);
+        perm_set eff = principal_app_rights(&r->who, perm_set_from_text(db_rows_text(rows, i, 3)));
         json_array_append_new(apps, json_pack("{s:s, s:s, s:s, s:o}", "id", db_rows_text(rows, i, 0), "name", db_rows_text(rows, i, 1),
                                               "role", db_rows_text(rows, i, 2), "permissions", perm_set_to_json(eff)));
     }
@@ -150,12 +145,9 @@ HANDLER(h_me) {
 }
 
 HANDLER(h_tokens_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->who.user_id)};
-    int rc = db_exec(r->srv->db, "SELECT id, name, scopes, created_at, expires_at, revoked_at, last_used_at FROM tokens"
-                                 " WHERE user_id = $1 ORDER BY id", p, 1, &rows, &e);
-    if (srv_db_failed(r, rc, &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT id, name, scopes, created_at, expires_at, revoked_at, last_used_at FROM tokens"
+                                " WHERE user_id = $1 ORDER BY id", r->who.user_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++) {
         json_t *o = json_pack("{s:s, s:s, s:o, s:I, s:I}", "id", db_rows_text(rows, i, 0), "name", db_rows_text(rows, i, 1),

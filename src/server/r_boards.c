@@ -51,10 +51,8 @@ static bool find_board(srv_req *r, const char *id, char *name, size_t nn, int64_
 }
 
 HANDLER(h_boards_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT id, name, latest_version, created_at, updated_at FROM boards WHERE app_id = $1 ORDER BY id", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT id, name, latest_version, created_at, updated_at FROM boards WHERE app_id = $1 ORDER BY id", r->app_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++)
         json_array_append_new(items, json_pack("{s:s, s:s, s:I, s:I, s:I}", "id", db_rows_text(rows, i, 0), "name", db_rows_text(rows, i, 1),
@@ -190,10 +188,8 @@ HANDLER(h_board_delete) {
 HANDLER(h_board_versions) {
     const char *id = srv_param(r, "board");
     if (!find_board(r, id, NULL, 0, NULL)) return;
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT version, created_at, created_by FROM board_versions WHERE board_id = $1 ORDER BY version DESC", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT version, created_at, created_by FROM board_versions WHERE board_id = $1 ORDER BY version DESC", id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++)
         json_array_append_new(items, json_pack("{s:I, s:I, s:s?}", "version", (json_int_t)db_rows_int(rows, i, 0),

@@ -45,10 +45,8 @@ static db_rows *load_event(srv_req *r, const char *key) {
 }
 
 HANDLER(h_events_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT " EVENT_COLS " FROM events WHERE app_id = $1 ORDER BY id", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT " EVENT_COLS " FROM events WHERE app_id = $1 ORDER BY id", r->app_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++) json_array_append_new(items, event_json(r, rows, i));
     db_rows_free(rows);
@@ -62,6 +60,36 @@ typedef struct event_fields {
     bool enabled;
     int64_t next_fire;       /* schedules */
 } event_fields;
+
+/* The fields of an event object, but config and enabled (whose defaults
+ * differ between create and update). */
+static event_fields fields_of(json_t *o) {
+    return (event_fields){
+        .name = json_string_value(json_object_get(o, "name")), .kind = json_string_value(json_object_get(o, "kind")),
+        .board_id = json_string_value(json_object_get(o, "board_id")), .start_node = json_string_value(json_object_get(o, "start_node")),
+        .on_restart = json_string_value(json_object_get(o, "on_restart")), .board_version = json_object_get(o, "board_version"),
+    };
+}
+
+/* $1 … $11 of the INSERT and the UPDATE of an event. */
+#define EVENT_PARAMS 11
+static void event_params(db_val p[EVENT_PARAMS], const char *id, const char *app_id, const event_fields *f, const char *cfg) {
+    db_val v[EVENT_PARAMS] = {DB_TEXT(id), DB_TEXT(app_id), DB_TEXT(f->board_id),
+                              json_is_integer(f->board_version) ? DB_INT(json_integer_value(f->board_version)) : DB_NULL,
+                              DB_TEXT(f->name), DB_TEXT(f->kind), DB_TEXT(f->start_node), DB_TEXT(cfg),
+                              DB_TEXT(f->on_restart ? f->on_restart : "requeue"), DB_INT(f->enabled),
+                              f->next_fire ? DB_INT(f->next_fire) : DB_NULL};
+    memcpy(p, v, sizeof v);
+}
+
+/* Answer with the event `key` of this app as it is in the store now. */
+static void send_event(srv_req *r, const char *key, unsigned status) {
+    db_rows *rows = load_event(r, key);
+    if (!rows) return;
+    json_t *o = event_json(r, rows, 0);
+    db_rows_free(rows);
+    srv_json(r, status, o);
+}
 
 /* Check an event body against the app; answers and returns false on error. */
 static bool check_event(srv_req *r, json_t *b, event_fields *f) {
@@ -109,44 +137,29 @@ static bool check_event(srv_req *r, json_t *b, event_fields *f) {
 HANDLER(h_event_create) {
     json_t *b = srv_body_json(r);
     if (!b) return;
-    event_fields f = {
-        .name = json_string_value(json_object_get(b, "name")), .kind = json_string_value(json_object_get(b, "kind")),
-        .board_id = json_string_value(json_object_get(b, "board_id")), .start_node = json_string_value(json_object_get(b, "start_node")),
-        .on_restart = json_string_value(json_object_get(b, "on_restart")), .board_version = json_object_get(b, "board_version"),
-        .config = json_object_get(b, "config") ? json_object_get(b, "config") : json_object(),
-        .enabled = !json_is_false(json_object_get(b, "enabled")),
-    };
+    event_fields f = fields_of(b);
+    f.config = json_object_get(b, "config") ? json_object_get(b, "config") : json_object();
+    f.enabled = !json_is_false(json_object_get(b, "enabled"));
     bool own_cfg = !json_object_get(b, "config");
     if (!check_event(r, b, &f)) { if (own_cfg) json_decref(f.config); json_decref(b); return; }
     char id[ID_MAX];
     id_new("evt", id);
     char *cfg = json_dumps(f.config, JSON_COMPACT);
     if (own_cfg) json_decref(f.config);
-    db_val p[] = {DB_TEXT(id), DB_TEXT(r->app_id), DB_TEXT(f.board_id),
-                  json_is_integer(f.board_version) ? DB_INT(json_integer_value(f.board_version)) : DB_NULL,
-                  DB_TEXT(f.name), DB_TEXT(f.kind), DB_TEXT(f.start_node), DB_TEXT(cfg), DB_TEXT(f.on_restart ? f.on_restart : "requeue"),
-                  DB_INT(f.enabled), f.next_fire ? DB_INT(f.next_fire) : DB_NULL, DB_INT(now_us())};
+    db_val p[EVENT_PARAMS + 1];
+    event_params(p, id, r->app_id, &f, cfg);
+    p[EVENT_PARAMS] = DB_INT(now_us());
     db_err e;
     int rc = db_exec(r->srv->db, "INSERT INTO events (id, app_id, board_id, board_version, name, kind, start_node, config, on_restart, enabled, next_fire_at, created_at)"
-                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", p, 12, NULL, &e);
+                                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", p, EVENT_PARAMS + 1, NULL, &e);
     free(cfg);
     if (rc >= 0) audit_record(r, "event.create", id, AUDIT_OK, json_pack("{s:s, s:s, s:s}", "name", f.name, "kind", f.kind, "board_id", f.board_id));
     json_decref(b);
     if (srv_db_failed(r, rc, &e, "an event with this name exists in the app")) return;
-    db_rows *rows = load_event(r, id);
-    if (!rows) return;
-    json_t *o = event_json(r, rows, 0);
-    db_rows_free(rows);
-    srv_json(r, 201, o);
+    send_event(r, id, 201);
 }
 
-HANDLER(h_event_get) {
-    db_rows *rows = load_event(r, srv_param(r, "event"));
-    if (!rows) return;
-    json_t *o = event_json(r, rows, 0);
-    db_rows_free(rows);
-    srv_json(r, 200, o);
-}
+HANDLER(h_event_get) { send_event(r, srv_param(r, "event"), 200); }
 
 HANDLER(h_event_update) {
     db_rows *rows = load_event(r, srv_param(r, "event"));
@@ -157,21 +170,16 @@ HANDLER(h_event_update) {
     if (!b) { json_decref(cur); return; }
     json_object_update(cur, b);  /* fields not given keep their values */
     json_decref(b);
-    event_fields f = {
-        .name = json_string_value(json_object_get(cur, "name")), .kind = json_string_value(json_object_get(cur, "kind")),
-        .board_id = json_string_value(json_object_get(cur, "board_id")), .start_node = json_string_value(json_object_get(cur, "start_node")),
-        .on_restart = json_string_value(json_object_get(cur, "on_restart")), .board_version = json_object_get(cur, "board_version"),
-        .config = json_object_get(cur, "config"), .enabled = json_is_true(json_object_get(cur, "enabled")),
-    };
+    event_fields f = fields_of(cur);
+    f.config = json_object_get(cur, "config");
+    f.enabled = json_is_true(json_object_get(cur, "enabled"));
     if (!check_event(r, cur, &f)) { json_decref(cur); return; }
     char *cfg = json_dumps(f.config, JSON_COMPACT);
-    db_val p[] = {DB_TEXT(json_string_value(json_object_get(cur, "id"))), DB_TEXT(r->app_id), DB_TEXT(f.board_id),
-                  json_is_integer(f.board_version) ? DB_INT(json_integer_value(f.board_version)) : DB_NULL,
-                  DB_TEXT(f.name), DB_TEXT(f.kind), DB_TEXT(f.start_node), DB_TEXT(cfg), DB_TEXT(f.on_restart ? f.on_restart : "requeue"),
-                  DB_INT(f.enabled), f.next_fire ? DB_INT(f.next_fire) : DB_NULL};
+    db_val p[EVENT_PARAMS];
+    event_params(p, json_string_value(json_object_get(cur, "id")), r->app_id, &f, cfg);
     db_err e;
     int rc = db_exec(r->srv->db, "UPDATE events SET board_id = $3, board_version = $4, name = $5, kind = $6, start_node = $7, config = $8,"
-                                 " on_restart = $9, enabled = $10, next_fire_at = $11 WHERE id = $1 AND app_id = $2", p, 11, NULL, &e);
+                                 " on_restart = $9, enabled = $10, next_fire_at = $11 WHERE id = $1 AND app_id = $2", p, EVENT_PARAMS, NULL, &e);
     free(cfg);
     char id[ID_MAX];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(cur, "id")));
@@ -180,11 +188,7 @@ HANDLER(h_event_update) {
                                                                 "enabled", f.enabled));
     json_decref(cur);
     if (srv_db_failed(r, rc, &e, "an event with this name exists in the app")) return;
-    rows = load_event(r, id);
-    if (!rows) return;
-    json_t *o = event_json(r, rows, 0);
-    db_rows_free(rows);
-    srv_json(r, 200, o);
+    send_event(r, id, 200);
 }
 
 HANDLER(h_event_delete) {

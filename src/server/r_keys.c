@@ -14,8 +14,9 @@
  *    next request with the key is 401.
  *
  * Creating and revoking take the app's lock and read the caller's rights
- * again inside the transaction, as members and roles do (r_members.c), so a
- * caller demoted meanwhile cannot mint a key with the rights they had. */
+ * again inside the transaction (authn_begin_locked), as members and roles
+ * do, so a caller demoted meanwhile cannot mint a key with the rights they
+ * had. */
 #include <string.h>
 
 #include "auth/token.h"
@@ -38,14 +39,6 @@ static json_t *key_json(const db_rows *rows, size_t i, int64_t now) {
                      "revoked_at", opt_int(rows, i, 7), "last_used_at", opt_int(rows, i, 8), "status", status);
 }
 
-static perm_set perms_parse(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    perm_set s = 0;
-    if (!j || perm_set_from_json(j, &s, NULL, 0) != 0) s = 0;
-    json_decref(j);
-    return s;
-}
-
 static bool name_ok(const char *s) {
     if (!s || !*s || strlen(s) > API_KEY_NAME_MAX) return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -59,43 +52,10 @@ static bool refuse_key(srv_req *r) {
     return true;
 }
 
-/* Begin a transaction holding the app's lock and read the caller's rights in
- * the app again inside it (as authn_app_perms computes them). NULL when
- * answered. */
-static db_tx *begin_locked(srv_req *r, perm_set *actor) {
-    db_tx *tx;
-    db_err e;
-    if (srv_db_failed(r, db_begin(r->srv->db, &tx, &e), &e, NULL)) return NULL;
-    db_rows *rows = NULL;
-    db_val pa[] = {DB_TEXT(r->app_id)};
-    int rc = db_tx_exec(tx, "UPDATE apps SET name = name WHERE id = $1", pa, 1, &rows, &e);
-    size_t locked = rc == 0 ? db_rows_changed(rows) : 0;
-    db_rows_free(rows);
-    rows = NULL;
-    if (rc < 0) { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); return NULL; }
-    if (!locked) { db_rollback(tx); srv_problem(r, 404, "not_found", "no such app"); return NULL; }
-    db_val pm[] = {DB_TEXT(r->app_id), DB_TEXT(r->who.user_id)};
-    rc = db_tx_exec(tx, "SELECT ro.permissions FROM members m JOIN roles ro ON ro.id = m.role_id WHERE m.app_id = $1 AND m.user_id = $2",
-                    pm, 2, &rows, &e);
-    if (rc < 0) { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); return NULL; }
-    if (db_rows_count(rows) != 1) {
-        db_rows_free(rows);
-        db_rollback(tx);
-        srv_problem(r, 403, "forbidden", "you are no longer a member of this app");
-        return NULL;
-    }
-    perm_set role = perms_parse(db_rows_text(rows, 0, 0));
-    db_rows_free(rows);
-    *actor = r->who.kind == PRINCIPAL_PAT ? rbac_effective(role, r->who.scopes) : perm_expand(role);
-    return tx;
-}
-
 HANDLER(h_api_keys_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT " KEY_COLS " FROM api_keys k JOIN roles ro ON ro.id = k.role_id"
-                                             " WHERE k.app_id = $1 ORDER BY k.id", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT " KEY_COLS " FROM api_keys k JOIN roles ro ON ro.id = k.role_id"
+                                " WHERE k.app_id = $1 ORDER BY k.id", r->app_id);
+    if (!rows) return;
     int64_t now = now_us();
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++) json_array_append_new(items, key_json(rows, i, now));
@@ -126,7 +86,7 @@ HANDLER(h_api_key_create) {
         srv_problem(r, 422, "bad_expiry", "expires_in_days is required, 1 to %lld (api_key_max_days)", (long long)s->cfg.api_key_max_days);
         goto out;
     }
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     db_val pr[] = {DB_TEXT(r->app_id), DB_TEXT(role_key)};
     if ((rc = db_tx_exec(tx, "SELECT id, name, permissions FROM roles WHERE app_id = $1 AND (id = $2 OR name = $2) ORDER BY id", pr, 2, &rows, &e)) < 0) DBFAIL(rc);
     size_t n = db_rows_count(rows), pick = 0;
@@ -135,7 +95,7 @@ HANDLER(h_api_key_create) {
     if (!n) { db_rows_free(rows); FAIL(422, "unknown_role", "this app has no role \"%.64s\"", role_key); }
     snprintf(role_id, sizeof role_id, "%s", db_rows_text(rows, pick, 0));
     snprintf(role_name, sizeof role_name, "%s", db_rows_text(rows, pick, 1));
-    perm_set role = perm_expand(perms_parse(db_rows_text(rows, pick, 2)));
+    perm_set role = perm_expand(perm_set_from_text(db_rows_text(rows, pick, 2)));
     db_rows_free(rows);
     if (role & PERM_BIT(PERM_OWNER)) FAIL(422, "owner_role", "an API key never holds the owner role; give it admin or a narrower role");
     if (role & ~actor) FAIL(403, "escalation", "the role has a permission you do not hold yourself");
@@ -171,13 +131,13 @@ HANDLER(h_api_key_revoke) {
     perm_set actor;
     int rc;
     char name[API_KEY_NAME_MAX + 1];
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     db_val p[] = {DB_TEXT(id), DB_TEXT(r->app_id)};
     if ((rc = db_tx_exec(tx, "SELECT k.name, ro.permissions FROM api_keys k JOIN roles ro ON ro.id = k.role_id"
                              " WHERE k.id = $1 AND k.app_id = $2 AND k.revoked_at IS NULL", p, 2, &rows, &e)) < 0) DBFAIL(rc);
     if (db_rows_count(rows) != 1) { db_rows_free(rows); FAIL(404, "not_found", "no such API key, or it is revoked already"); }
     snprintf(name, sizeof name, "%s", db_rows_text(rows, 0, 0));
-    perm_set role = perm_expand(perms_parse(db_rows_text(rows, 0, 1))) & ~PERM_BIT(PERM_OWNER);
+    perm_set role = perm_expand(perm_set_from_text(db_rows_text(rows, 0, 1))) & ~PERM_BIT(PERM_OWNER);
     db_rows_free(rows);
     if (role & ~actor) FAIL(403, "escalation", "the key's role has a permission you do not hold yourself");
     db_val pu[] = {DB_INT(now_us()), DB_TEXT(id), DB_TEXT(r->app_id)};

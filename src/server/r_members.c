@@ -5,13 +5,14 @@
  * the change. docs/server.md ("Members and roles") is the user-facing copy.
  *
  * Concurrency. Every change here runs in one transaction that first takes the
- * app's lock (an UPDATE of the app's row: PostgreSQL holds a row lock until
- * commit; SQLite already serialises writers at BEGIN IMMEDIATE). Inside it the
- * caller's rights, the target's membership and the roles are read again, so
- * the check and the writes see one consistent state: two transfers of
- * ownership, or a transfer racing a demotion of the actor, run one after the
- * other and the second is judged on what the first left. Before commit the
- * transaction verifies the app still has exactly one owner.
+ * app's lock (authn_begin_locked, an UPDATE of the app's row: PostgreSQL
+ * holds a row lock until commit; SQLite already serialises writers at BEGIN
+ * IMMEDIATE). Inside it the caller's rights, the target's membership and the
+ * roles are read again, so the check and the writes see one consistent
+ * state: two transfers of ownership, or a transfer racing a demotion of the
+ * actor, run one after the other and the second is judged on what the first
+ * left. Before commit the transaction verifies the app still has exactly one
+ * owner.
  *
  * API keys may read members and roles when their role allows it, but never
  * change them (403 keys_cannot_manage_members): keys are for integrations,
@@ -33,21 +34,6 @@ typedef struct role_row {
 } role_row;
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static perm_set perms_parse(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    perm_set s = 0;
-    if (!j || perm_set_from_json(j, &s, NULL, 0) != 0) s = 0;
-    json_decref(j);
-    return s;
-}
-
-static char *perms_text(perm_set s) {
-    json_t *j = perm_set_to_json(s);
-    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return t;
-}
 
 /* The detail of a refusal by rbac_check_member_change / rbac_check_role_edit. */
 static const char *rule_text(const char *code) {
@@ -81,7 +67,7 @@ static bool role_name_ok(const char *s) { return srv_name_ok(s) && !id_valid("ro
 static void role_fill(const db_rows *rows, size_t i, role_row *out) {
     snprintf(out->id, sizeof out->id, "%s", db_rows_text(rows, i, 0));
     snprintf(out->name, sizeof out->name, "%s", db_rows_text(rows, i, 1));
-    out->perms = perms_parse(db_rows_text(rows, i, 2));
+    out->perms = perm_set_from_text(db_rows_text(rows, i, 2));
     out->builtin = db_rows_int(rows, i, 3) != 0;
     out->is_owner = out->builtin && strcmp(out->name, "owner") == 0;
 }
@@ -153,33 +139,6 @@ static int user_find(db_tx *tx, const char *key, char id[ID_MAX], char email[ACC
     return found;
 }
 
-/* Begin a transaction holding this app's lock (see the top of the file), and
- * read the caller's rights in the app again inside it. NULL when answered
- * (store error; the app is gone: 404; the caller is no longer a member: 403). */
-static db_tx *begin_locked(srv_req *r, perm_set *actor) {
-    db_tx *tx;
-    db_err e;
-    if (srv_db_failed(r, db_begin(r->srv->db, &tx, &e), &e, NULL)) return NULL;
-    db_rows *rows = NULL;
-    db_val pa[] = {DB_TEXT(r->app_id)};
-    int rc = db_tx_exec(tx, "UPDATE apps SET name = name WHERE id = $1", pa, 1, &rows, &e);
-    size_t locked = rc == 0 ? db_rows_changed(rows) : 0;
-    db_rows_free(rows);
-    if (rc < 0) { db_rollback(tx); srv_db_failed(r, rc, &e, NULL); return NULL; }
-    if (!locked) { db_rollback(tx); srv_problem(r, 404, "not_found", "no such app"); return NULL; }
-    role_row mine;
-    rc = member_find(r, tx, r->who.user_id, &mine, NULL, &e);
-    if (rc <= 0) {
-        db_rollback(tx);
-        if (rc < 0) srv_db_failed(r, rc, &e, NULL);
-        else srv_problem(r, 403, "forbidden", "you are no longer a member of this app");
-        return NULL;
-    }
-    /* as authn_app_perms computes them, on the role as it is now */
-    *actor = r->who.kind == PRINCIPAL_PAT ? rbac_effective(mine.perms, r->who.scopes) : perm_expand(mine.perms);
-    return tx;
-}
-
 /* Exactly one member holds the owner role: 0, or <0 (rc), or 1 when broken. */
 static int owner_count_ok(srv_req *r, db_tx *tx, db_err *e) {
     db_rows *rows = NULL;
@@ -213,12 +172,10 @@ static json_t *role_json(const role_row *ro, int64_t members) {
 /* ---- members ------------------------------------------------------------------ */
 
 HANDLER(h_members_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT m.user_id, u.email, ro.name, ro.id, m.joined_at FROM members m"
-                                             " JOIN users u ON u.id = m.user_id JOIN roles ro ON ro.id = m.role_id"
-                                             " WHERE m.app_id = $1 ORDER BY m.joined_at, m.user_id", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT m.user_id, u.email, ro.name, ro.id, m.joined_at FROM members m"
+                                " JOIN users u ON u.id = m.user_id JOIN roles ro ON ro.id = m.role_id"
+                                " WHERE m.app_id = $1 ORDER BY m.joined_at, m.user_id", r->app_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++)
         json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:I}", "user_id", db_rows_text(rows, i, 0), "email", db_rows_text(rows, i, 1),
@@ -245,7 +202,7 @@ HANDLER(h_member_put) {
     int64_t joined = now_us();
     int rc;
     if (!role_key || !*role_key) { srv_problem(r, 422, "bad_role", "role: the name (or id) of one of the app's roles"); goto out; }
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     if ((rc = user_find(tx, srv_param(r, "user"), uid, email, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such user (give a user id usr_… or an e-mail address)");
     if ((rc = role_find(r, tx, role_key, &to, &e)) < 0) DBFAIL(rc);
@@ -297,7 +254,7 @@ HANDLER(h_member_delete) {
     char uid[ID_MAX], email[ACCOUNT_EMAIL_MAX + 1];
     role_row cur;
     int rc;
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     if ((rc = user_find(tx, srv_param(r, "user"), uid, email, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such user");
     if ((rc = member_find(r, tx, uid, &cur, NULL, &e)) < 0) DBFAIL(rc);
@@ -322,12 +279,10 @@ out:;
 /* ---- roles -------------------------------------------------------------------- */
 
 HANDLER(h_roles_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT ro.id, ro.name, ro.permissions, ro.builtin,"
-                                             " (SELECT COUNT(*) FROM members m WHERE m.role_id = ro.id)"
-                                             " FROM roles ro WHERE ro.app_id = $1 ORDER BY ro.builtin DESC, ro.id", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT ro.id, ro.name, ro.permissions, ro.builtin,"
+                                " (SELECT COUNT(*) FROM members m WHERE m.role_id = ro.id)"
+                                " FROM roles ro WHERE ro.app_id = $1 ORDER BY ro.builtin DESC, ro.id", r->app_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++) {
         role_row ro;
@@ -376,13 +331,13 @@ HANDLER(h_role_create) {
         srv_problem(r, 422, "bad_permissions", "permissions: %s", err);
         goto out;
     }
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     const char *why = rbac_check_role_edit(actor, false, false, perms);
     if (why) FAIL(403, why, "%s", rule_text(why));
     id_new("role", ro.id);
     snprintf(ro.name, sizeof ro.name, "%s", name);
     ro.perms = perms;
-    if (!(ptext = perms_text(perms))) FAIL(500, "internal", "out of memory");
+    if (!(ptext = perm_set_to_text(perms))) FAIL(500, "internal", "out of memory");
     db_val pi[] = {DB_TEXT(ro.id), DB_TEXT(r->app_id), DB_TEXT(name), DB_TEXT(ptext)};
     rc = db_tx_exec(tx, "INSERT INTO roles (id, app_id, name, permissions, builtin) VALUES ($1, $2, $3, $4, 0)", pi, 4, NULL, &e);
     if (rc == DB_CONFLICT) FAIL(409, "role_exists", "the app already has a role named \"%s\"", name);
@@ -409,7 +364,7 @@ HANDLER(h_role_update) {
     int rc;
     if (nv && !role_name_ok(json_string_value(nv))) { srv_problem(r, 422, "bad_name", BAD_NAME_MSG); goto out; }
     if (pv && perm_set_from_json(pv, &perms, err, sizeof err) != 0) { srv_problem(r, 422, "bad_permissions", "permissions: %s", err); goto out; }
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such role");
     if (!pv) perms = ro.perms;
@@ -425,7 +380,7 @@ HANDLER(h_role_update) {
         snprintf(ro.name, sizeof ro.name, "%s", json_string_value(nv));
     }
     if (pv) {
-        if (!(ptext = perms_text(perms))) FAIL(500, "internal", "out of memory");
+        if (!(ptext = perm_set_to_text(perms))) FAIL(500, "internal", "out of memory");
         db_val pp[] = {DB_TEXT(ptext), DB_TEXT(ro.id)};
         if ((rc = db_tx_exec(tx, "UPDATE roles SET permissions = $1 WHERE id = $2", pp, 2, NULL, &e)) < 0) DBFAIL(rc);
         ro.perms = perms;
@@ -451,7 +406,7 @@ HANDLER(h_role_delete) {
     role_row ro;
     int64_t members = 0, keys = 0;
     int rc;
-    if (!(tx = begin_locked(r, &actor))) goto out;
+    if (!(tx = authn_begin_locked(r, &actor))) goto out;
     if ((rc = role_find(r, tx, srv_param(r, "role"), &ro, &e)) < 0) DBFAIL(rc);
     if (!rc) FAIL(404, "not_found", "no such role");
     const char *why = rbac_check_role_edit(actor, ro.is_owner, ro.builtin, ro.perms);

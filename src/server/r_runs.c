@@ -98,12 +98,7 @@ HANDLER(h_runs_list) {
                                  " AND ($4 IS NULL OR event_id = $4) AND ($5 IS NULL OR id < $5)"
                                  " ORDER BY id DESC LIMIT $6", p, 6, &rows, &e);
     if (srv_db_failed(r, rc, &e, NULL)) return;
-    json_t *items = json_array();
-    size_t n = db_rows_count(rows);
-    for (size_t i = 0; i < n && i < (size_t)limit; i++) json_array_append_new(items, run_summary(rows, i));
-    json_t *next = n > (size_t)limit ? json_string(db_rows_text(rows, (size_t)limit - 1, 0)) : json_null();
-    db_rows_free(rows);
-    srv_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    srv_json_page(r, rows, (size_t)limit, run_summary);
 }
 
 /* Load one run of this app; answers 404 when absent. */

@@ -7,10 +7,8 @@
 #include "server/routes.h"
 
 HANDLER(h_secrets_list) {
-    db_rows *rows = NULL;
-    db_err e;
-    db_val p[] = {DB_TEXT(r->app_id)};
-    if (srv_db_failed(r, db_exec(r->srv->db, "SELECT name, created_at, updated_at FROM secrets WHERE app_id = $1 ORDER BY name", p, 1, &rows, &e), &e, NULL)) return;
+    db_rows *rows = srv_rows(r, "SELECT name, created_at, updated_at FROM secrets WHERE app_id = $1 ORDER BY name", r->app_id);
+    if (!rows) return;
     json_t *items = json_array();
     for (size_t i = 0; i < db_rows_count(rows); i++)
         json_array_append_new(items, json_pack("{s:s, s:I, s:I}", "name", db_rows_text(rows, i, 0), "created_at", (json_int_t)db_rows_int(rows, i, 1),

@@ -52,6 +52,9 @@ typedef struct principal {
 
 /* "user:ID", "token:ID", "key:ID" or "anonymous", for created_by and logs. */
 void principal_actor(const principal *p, char *out, size_t n);
+/* A user's rights in an app where their role holds `role` (as stored):
+ * perm_expand(role), narrowed by a PAT's scopes (rbac_effective). */
+perm_set principal_app_rights(const principal *p, perm_set role);
 
 /* ---- routes ---------------------------------------------------------------- */
 
@@ -133,6 +136,14 @@ void srv_header_add(srv_req *r, const char *name, const char *value);
 /* A store failure: logs the cause, answers 500 without internals (or 409 for
  * DB_CONFLICT with conflict_msg). Returns true when rc was an error. */
 bool srv_db_failed(srv_req *r, int rc, const db_err *e, const char *conflict_msg);
+/* The rows of sql run with one text parameter ($1 = arg); NULL when the store
+ * failed (answered by srv_db_failed). */
+db_rows *srv_rows(srv_req *r, const char *sql, const char *arg);
+/* Answer 200 {"items", "next_cursor"} with item() of each row of a page of at
+ * most `limit`, read as limit + 1 rows: a row past the page means there is
+ * more, and next_cursor is the id (column 0) of the page's last row, else
+ * null. Frees rows. */
+void srv_json_page(srv_req *r, db_rows *rows, size_t limit, json_t *(*item)(const db_rows *rows, size_t i));
 /* Whether the caller holds p in the request's app (SCOPE_APP routes). */
 bool srv_can(const srv_req *r, perm p);
 
@@ -181,6 +192,11 @@ void srv_log(log_level lv, const char *msg, json_t *fields /* stolen, may be NUL
 /* authn.c */
 void authn_resolve(srv_req *r);                  /* fills r->who from the credential, or NONE */
 int authn_app_perms(srv_req *r, const char *app_id, perm_set *out); /* membership ∩ scopes */
+/* Begin a transaction holding the app's lock (an UPDATE of its row) and read
+ * the caller's rights in r->app_id again inside it, so a check and the writes
+ * after it see one state (r_members.c, r_keys.c). NULL when answered: a store
+ * error, no such app (404), no longer a member (403). */
+db_tx *authn_begin_locked(srv_req *r, perm_set *actor);
 /* r_oidc.c: a Bearer value shaped like a JWT, checked against the identity
  * providers that accept access tokens; fills r->who or answers 401. */
 void authn_oidc_bearer(srv_req *r, const char *token);

@@ -1,7 +1,7 @@
 /* db_internal.h — what db.c shares with the two backends (db_sqlite.c,
  * db_pg.c): the table of backend operations, the common head of `struct db`
- * and `struct db_tx`, and the builder the backends fill a db_rows with.
- * Nothing outside src/store includes this file. */
+ * and `struct db_tx`, and the builder the backends fill a db_rows with (and
+ * db_fail, with queue.c). Nothing outside src/store includes this file. */
 #ifndef WEIR_DB_INTERNAL_H
 #define WEIR_DB_INTERNAL_H
 

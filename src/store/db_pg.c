@@ -226,9 +226,11 @@ static int run(pgdb *p, pconn *pc, bool in_tx, const char *sql, const db_val *pa
     if (nparams > PG_INLINE_PARAMS) {
         heap = malloc((size_t)nparams * (sizeof *types + sizeof *values + sizeof *ints));
         if (!heap) return db_fail(err, DB_ERROR, "postgres: out of memory");
-        ints = heap;
-        types = (Oid *)((char *)heap + (size_t)nparams * sizeof *ints);
-        values = (const char **)((char *)types + (size_t)nparams * sizeof *types);
+        /* pointers first, then Oids, then the digit buffers: each part
+         * starts aligned for its type */
+        values = heap;
+        types = (Oid *)((char *)heap + (size_t)nparams * sizeof *values);
+        ints = (char (*)[24])((char *)types + (size_t)nparams * sizeof *types);
     }
     for (int i = 0; i < nparams; i++) {
         switch (params[i].type) {

@@ -9,23 +9,11 @@
  * updating it. */
 #include "store/queue.h"
 #include "base/ids.h"
+#include "store/db_internal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Fill err with a message; returns code. */
-static int qfail(db_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int qfail(db_err *err, int code, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* Claim. SQLite: the subquery picks the oldest queued ids and the update
  * runs alone (writes are serialized), so nobody can take them in between.
@@ -67,26 +55,35 @@ static const char *const interrupted_attempts =
 
 static int check_on_restart(const char *on_restart, db_err *err) {
     if (!on_restart || strcmp(on_restart, "requeue") == 0 || strcmp(on_restart, "fail") == 0) return 0;
-    return qfail(err, DB_ERROR, "on_restart must be \"requeue\" or \"fail\"");
+    return db_fail(err, DB_ERROR, "on_restart must be \"requeue\" or \"fail\"");
+}
+
+/* The first columns ($1 … $15) of every INSERT of a run, and their values. */
+#define RUN_INSERT "INSERT INTO runs (id, app_id, board_id, board_version, event_id, start_node, status," \
+                   " on_restart, payload, variables, created_at, created_by, rerun_of, worker, started_at,"
+#define RUN_INSERT_PARAMS 15
+static void run_params(db_val p[RUN_INSERT_PARAMS], const queue_new_run *run, const char *status, const char *worker,
+                       int64_t started_at) {
+    db_val v[RUN_INSERT_PARAMS] = {
+        DB_TEXT(run->id), DB_TEXT(run->app_id), DB_TEXT(run->board_id), DB_INT(run->board_version),
+        DB_TEXT(run->event_id), DB_TEXT(run->start_node), DB_TEXT(status),
+        DB_TEXT(run->on_restart ? run->on_restart : "requeue"), DB_TEXT(run->payload), DB_TEXT(run->variables),
+        DB_INT(run->created_at), DB_TEXT(run->created_by), DB_TEXT(run->rerun_of), DB_TEXT(worker),
+        worker ? DB_INT(started_at) : DB_NULL,
+    };
+    memcpy(p, v, sizeof v);
 }
 
 static int insert_run(db *d, const queue_new_run *run, const char *status, const char *worker,
                       int64_t started_at, int64_t attempts, db_err *err) {
     if (!run || !run->id || !run->app_id || !run->board_id)
-        return qfail(err, DB_ERROR, "a run needs an id, an app and a board");
+        return db_fail(err, DB_ERROR, "a run needs an id, an app and a board");
     int rc = check_on_restart(run->on_restart, err);
     if (rc) return rc;
-    db_val p[] = {
-        DB_TEXT(run->id), DB_TEXT(run->app_id), DB_TEXT(run->board_id), DB_INT(run->board_version),
-        DB_TEXT(run->event_id), DB_TEXT(run->start_node), DB_TEXT(status),
-        DB_TEXT(run->on_restart ? run->on_restart : "requeue"), DB_TEXT(run->payload), DB_TEXT(run->variables),
-        DB_INT(run->created_at), DB_TEXT(run->created_by), DB_TEXT(run->rerun_of), DB_TEXT(worker),
-        worker ? DB_INT(started_at) : DB_NULL, DB_INT(attempts),
-    };
-    return db_exec(d,
-                   "INSERT INTO runs (id, app_id, board_id, board_version, event_id, start_node, status,"
-                   " on_restart, payload, variables, created_at, created_by, rerun_of, worker, started_at,"
-                   " attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    db_val p[RUN_INSERT_PARAMS + 1];
+    run_params(p, run, status, worker, started_at);
+    p[RUN_INSERT_PARAMS] = DB_INT(attempts);
+    return db_exec(d, RUN_INSERT " attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                    p, (int)(sizeof p / sizeof *p), NULL, err);
 }
 
@@ -95,7 +92,7 @@ int queue_enqueue(db *d, const queue_new_run *run, db_err *err) {
 }
 
 int queue_insert_running(db *d, const queue_new_run *run, const char *worker, int64_t now, db_err *err) {
-    if (!worker) return qfail(err, DB_ERROR, "a running run needs a worker");
+    if (!worker) return db_fail(err, DB_ERROR, "a running run needs a worker");
     return insert_run(d, run, "running", worker, now, 1, err);
 }
 
@@ -105,22 +102,19 @@ int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, c
                           const char *result, const char *error, const char *report,
                           int64_t started_at, int64_t finished_at, db_err *err) {
     if (!run || !run->id || !run->app_id || !run->board_id || !worker)
-        return qfail(err, DB_ERROR, "a run needs an id, an app, a board and a worker");
+        return db_fail(err, DB_ERROR, "a run needs an id, an app, a board and a worker");
     if (!is_final_status(status))
-        return qfail(err, DB_ERROR, "queue_insert_finished: status must be completed, failed, timed_out or cancelled");
+        return db_fail(err, DB_ERROR, "queue_insert_finished: status must be completed, failed, timed_out or cancelled");
     int rc = check_on_restart(run->on_restart, err);
     if (rc) return rc;
-    db_val p[] = {
-        DB_TEXT(run->id), DB_TEXT(run->app_id), DB_TEXT(run->board_id), DB_INT(run->board_version),
-        DB_TEXT(run->event_id), DB_TEXT(run->start_node), DB_TEXT(status),
-        DB_TEXT(run->on_restart ? run->on_restart : "requeue"), DB_TEXT(run->payload), DB_TEXT(run->variables),
-        DB_INT(run->created_at), DB_TEXT(run->created_by), DB_TEXT(run->rerun_of), DB_TEXT(worker),
-        DB_INT(started_at), DB_TEXT(result), DB_TEXT(error), DB_TEXT(report), DB_INT(finished_at),
-    };
+    db_val p[RUN_INSERT_PARAMS + 4];
+    run_params(p, run, status, worker, started_at);
+    p[RUN_INSERT_PARAMS] = DB_TEXT(result);
+    p[RUN_INSERT_PARAMS + 1] = DB_TEXT(error);
+    p[RUN_INSERT_PARAMS + 2] = DB_TEXT(report);
+    p[RUN_INSERT_PARAMS + 3] = DB_INT(finished_at);
     return db_exec(d,
-                   "INSERT INTO runs (id, app_id, board_id, board_version, event_id, start_node, status,"
-                   " on_restart, payload, variables, created_at, created_by, rerun_of, worker, started_at,"
-                   " attempts, result, error, report, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                   RUN_INSERT " attempts, result, error, report, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
                    " $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)",
                    p, (int)(sizeof p / sizeof *p), NULL, err);
 }
@@ -140,7 +134,7 @@ static int by_id(const void *a, const void *b) {
 int queue_claim(db *d, const char *worker, int max, int64_t now, queue_claimed **out, int *n, db_err *err) {
     *out = NULL;
     *n = 0;
-    if (!worker) return qfail(err, DB_ERROR, "queue_claim: no worker");
+    if (!worker) return db_fail(err, DB_ERROR, "queue_claim: no worker");
     if (max <= 0) return 0;
     db_val p[] = {DB_TEXT(worker), DB_INT(now), DB_INT(max)};
     db_rows *r = NULL;
@@ -171,7 +165,7 @@ int queue_claim(db *d, const char *worker, int max, int64_t now, queue_claimed *
         /* The runs are claimed but cannot be handed over: they stay
          * running under this worker until recovery after its restart. */
         queue_claimed_free(runs, (int)count);
-        return qfail(err, DB_ERROR, "queue_claim: out of memory");
+        return db_fail(err, DB_ERROR, "queue_claim: out of memory");
     }
     qsort(runs, count, sizeof *runs, by_id);   /* RETURNING has no order */
     *out = runs;
@@ -211,9 +205,9 @@ static int64_t exec_changed(db *d, const char *sql, const db_val *p, int np, db_
 
 int queue_finish(db *d, const char *run_id, const char *worker, const char *status, const char *result,
                  const char *error, const char *report, int64_t now, db_err *err) {
-    if (!run_id || !worker) return qfail(err, DB_ERROR, "queue_finish: no run or no worker");
+    if (!run_id || !worker) return db_fail(err, DB_ERROR, "queue_finish: no run or no worker");
     if (!is_final_status(status))
-        return qfail(err, DB_ERROR, "queue_finish: status must be completed, failed, timed_out or cancelled");
+        return db_fail(err, DB_ERROR, "queue_finish: status must be completed, failed, timed_out or cancelled");
     db_val p[] = {DB_TEXT(run_id), DB_TEXT(worker), DB_TEXT(status), DB_TEXT(result),
                   DB_TEXT(error), DB_TEXT(report), DB_INT(now)};
     int64_t n = exec_changed(d,
@@ -224,7 +218,7 @@ int queue_finish(db *d, const char *run_id, const char *worker, const char *stat
 }
 
 int queue_cancel(db *d, const char *run_id, int64_t now, db_err *err) {
-    if (!run_id) return qfail(err, DB_ERROR, "queue_cancel: no run");
+    if (!run_id) return db_fail(err, DB_ERROR, "queue_cancel: no run");
     /* One statement for both cases, so a run claimed meanwhile is still
      * caught: every right-hand side reads the row as it was. */
     db_val p[] = {DB_TEXT(run_id), DB_INT(now)};
@@ -239,7 +233,7 @@ int queue_cancel(db *d, const char *run_id, int64_t now, db_err *err) {
 }
 
 int queue_cancel_requested(db *d, const char *run_id, db_err *err) {
-    if (!run_id) return qfail(err, DB_ERROR, "queue_cancel_requested: no run");
+    if (!run_id) return db_fail(err, DB_ERROR, "queue_cancel_requested: no run");
     db_val p[] = {DB_TEXT(run_id)};
     db_rows *r = NULL;
     int rc = db_exec(d, "SELECT cancel_requested FROM runs WHERE id = $1", p, 1, &r, err);
@@ -250,7 +244,7 @@ int queue_cancel_requested(db *d, const char *run_id, db_err *err) {
 }
 
 int queue_worker_register(db *d, const char *worker, const char *host, int64_t now, db_err *err) {
-    if (!worker) return qfail(err, DB_ERROR, "queue_worker_register: no worker");
+    if (!worker) return db_fail(err, DB_ERROR, "queue_worker_register: no worker");
     db_val p[] = {DB_TEXT(worker), DB_INT(now), DB_TEXT(host)};
     return db_exec(d,
                    "INSERT INTO workers (id, started_at, heartbeat_at, host) VALUES ($1, $2, $2, $3)"
@@ -260,7 +254,7 @@ int queue_worker_register(db *d, const char *worker, const char *host, int64_t n
 }
 
 int queue_worker_heartbeat(db *d, const char *worker, int64_t now, db_err *err) {
-    if (!worker) return qfail(err, DB_ERROR, "queue_worker_heartbeat: no worker");
+    if (!worker) return db_fail(err, DB_ERROR, "queue_worker_heartbeat: no worker");
     /* An upsert, so a worker whose row was removed comes back. */
     db_val p[] = {DB_TEXT(worker), DB_INT(now)};
     return db_exec(d,
@@ -273,8 +267,8 @@ int queue_recover(db *d, const char *self, int64_t now, int64_t stale_us, int *r
                   db_err *err) {
     if (requeued) *requeued = 0;
     if (failed) *failed = 0;
-    if (!self) return qfail(err, DB_ERROR, "queue_recover: no worker");
-    if (stale_us < 0) return qfail(err, DB_ERROR, "queue_recover: negative staleness");
+    if (!self) return db_fail(err, DB_ERROR, "queue_recover: no worker");
+    if (stale_us < 0) return db_fail(err, DB_ERROR, "queue_recover: negative staleness");
     db_val p[] = {DB_TEXT(self), DB_INT(now - stale_us), DB_INT(QUEUE_MAX_ATTEMPTS), DB_INT(now),
                   DB_TEXT(interrupted_fail), DB_TEXT(interrupted_attempts)};
     db_tx *tx = NULL;
@@ -318,7 +312,7 @@ int64_t queue_depth(db *d, db_err *err) {
 }
 
 int64_t queue_prune(db *d, int64_t before, int batch, db_err *err) {
-    if (batch <= 0) return qfail(err, DB_ERROR, "queue_prune: batch must be at least 1");
+    if (batch <= 0) return db_fail(err, DB_ERROR, "queue_prune: batch must be at least 1");
     /* Run ids begin with their creation time (ids.h), so "created before"
      * is a range of the primary key: no index on finished_at is kept just
      * for pruning (it would cost every run a page write). A run is pruned

@@ -16,7 +16,6 @@ scoped to that one permission), never copied from rbac.c, so the table and the
 tests cannot drift; the document's operations come from
 GET /api/v1/openapi.json through test_authz_walk.operations.
 """
-import http.client
 import json
 import os
 import re
@@ -26,8 +25,9 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # importing must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Response, load_board  # noqa: E402
-from test_authz_walk import HTTP_METHODS, jsonschema, operations, path_params, problem_code, rbac_permissions, show  # noqa: E402,F401
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Response, load_board, request  # noqa: E402
+from test_authz_walk import (HTTP_METHODS, body_errors, body_schema, operations, path_params, problem_code,  # noqa: E402,F401
+                            rbac_permissions, schema_value, show)
 
 ROLES = ("owner", "admin", "editor", "operator", "viewer")
 KEY_ROLES = ROLES[1:]  # an API key never holds the owner role (docs/auth.md)
@@ -82,21 +82,7 @@ def call(s, method, path, cred=None, body=None, headers=None, raw=None, timeout=
     h = dict(headers or {})
     if cred is not None:
         h.update(cred.headers(method))
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
-    elif raw is not None:
-        data = raw if isinstance(raw, bytes) else raw.encode()
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout)
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        ctype = r.getheader("Content-Type") or ""
-        text = "" if ctype.startswith("text/event-stream") and not read_stream else r.read().decode("utf-8", "replace")
-        resp = Response(r.status, r.getheaders(), text)
-    finally:
-        c.close()
+    resp = request(s, method, path, body=body, headers=h, raw=raw, timeout=timeout, read_stream=read_stream)
     if record:
         record(method, path, cred, resp)
     return resp
@@ -378,22 +364,15 @@ class AppWorld:
             "value": lambda: "a secret value",
             "description": lambda: "made by a test",
         }
-        if prop in plausible:
-            return plausible[prop]()
-        if "enum" in ps:
-            return ps["enum"][0]
-        t = ps.get("type")
-        t = t[0] if isinstance(t, list) else t
-        return {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}.get(t, "x")
+        return plausible[prop]() if prop in plausible else schema_value(ps)
 
     def body_for(self, path, op, cred=None, refs=None, params=None):
         """A body valid against the operation's schema (its required members,
         plus any member named in refs), or None when it takes none. params:
         the path parameters of this call, where they are not the world's."""
-        rb = op.get("requestBody")
-        if not rb:
+        schema = body_schema(op)
+        if schema is None:
             return None
-        schema = ((rb.get("content") or {}).get("application/json") or {}).get("schema") or {}
         props = schema.get("properties") or {}
         names = list(schema.get("required") or []) + [p for p in (refs or {}) if p in props and p not in (schema.get("required") or [])]
         return {p: self.value_for(path, p, props.get(p) or {}, cred, refs, params) for p in names}
@@ -408,14 +387,6 @@ class AppWorld:
                 return items
             time.sleep(0.05)
         raise RuntimeError(f"runs of {self.prefix} did not end")
-
-
-def body_errors(op, body):
-    """Schema violations of body (empty without jsonschema)."""
-    if jsonschema is None or body is None:
-        return []
-    schema = op["requestBody"]["content"]["application/json"]["schema"]
-    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(body)]
 
 
 def docs_default_roles(src):

@@ -19,6 +19,8 @@ test_secret_hygiene.py last), three environment variables:
                           tokens printed by `weir token create`
   WEIR_TEST_LOG_LEVEL     the servers' --log-level (default warn)
 """
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -26,9 +28,12 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
+import traceback
 
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "correct-horse-battery-staple"
@@ -59,6 +64,10 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def now_us():
+    return int(time.time() * 1e6)
 
 
 class Response:
@@ -152,14 +161,21 @@ class Server:
         return self.start()
 
     def __exit__(self, *exc):
-        self.stop()
         if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            if not LOG_DIR:  # kept for the suite-wide secret check
-                try:
-                    os.unlink(self.log_path)
-                except OSError:
-                    pass
+            self.discard()
+        else:
+            self.stop()
+
+    def discard(self):
+        """Stop, then remove the data directory and the log (which stays when
+        LOG_DIR collects logs for the suite-wide secret check)."""
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if not LOG_DIR:
+            try:
+                os.unlink(self.log_path)
+            except OSError:
+                pass
 
     # ---- CLI ---------------------------------------------------------------
     def cli(self, *args, stdin=None, check=True):
@@ -189,32 +205,109 @@ class Server:
 
     # ---- HTTP ------------------------------------------------------------------
     def call(self, method, path, token=None, body=None, headers=None, raw=None, timeout=30):
-        h = dict(headers or {})
-        data = None
-        if token:
-            h["Authorization"] = "Bearer " + token
-        if body is not None:
-            data = json.dumps(body).encode()
-            h.setdefault("Content-Type", "application/json")
-            if isinstance(body, dict) and isinstance(body.get("password"), str):
-                note_secret("password", body["password"])
-        elif raw is not None:
-            data = raw if isinstance(raw, bytes) else raw.encode()
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=data, headers=h)
-            r = c.getresponse()
-            return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
-        finally:
-            c.close()
+        if isinstance(body, dict) and isinstance(body.get("password"), str):
+            note_secret("password", body["password"])
+        return request(self, method, path, token, body, headers, raw, timeout)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
 
+def exchange(conn, method, path, token=None, body=None, headers=None, raw=None, read_stream=True):
+    """One request on conn (an HTTP(S)Connection, closed after): a Bearer
+    token, a JSON body or raw bytes (str or bytes), more headers. An event
+    stream's body is read only when read_stream (it may never end)."""
+    h = dict(headers or {})
+    data = None
+    if token:
+        h["Authorization"] = "Bearer " + token
+    if body is not None:
+        data = json.dumps(body).encode()
+        h.setdefault("Content-Type", "application/json")
+    elif raw is not None:
+        data = raw if isinstance(raw, bytes) else raw.encode()
+    try:
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        stream = (r.getheader("Content-Type") or "").startswith("text/event-stream")
+        return Response(r.status, r.getheaders(), "" if stream and not read_stream else r.read().decode("utf-8", "replace"))
+    finally:
+        conn.close()
+
+
+def request(s, method, path, token=None, body=None, headers=None, raw=None, timeout=30, src="127.0.0.1", read_stream=True):
+    """exchange with the Server s over plain HTTP, from the loopback address src."""
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout, source_address=(src, 0))
+    return exchange(conn, method, path, token, body, headers, raw, read_stream)
+
+
 def load_board(src, name):
     with open(os.path.join(src, name)) as f:
         return json.load(f)
+
+
+# ---- the store, read and changed behind the server's back --------------------------------
+
+def store_sql(s, *statements):
+    """Run the statements on s's store (its SQLite file, or its PostgreSQL
+    database through psql) in one transaction."""
+    if s.database:
+        subprocess.run(["psql", s.database, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-c", "; ".join(statements)],
+                       check=True, capture_output=True)
+        return
+    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=30)
+    try:
+        db.execute("BEGIN")
+        for sql in statements:
+            db.execute(sql)
+        db.commit()
+    finally:
+        db.close()
+
+
+def store_rows(s, sql):
+    """The rows of a query on s's store, as tuples of text (SQL NULL: "")."""
+    if s.database:
+        out = subprocess.run(["psql", s.database, "-X", "-q", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("\x1f")) for line in out.splitlines() if line]
+    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=30)
+    try:
+        return [tuple("" if v is None else str(v) for v in row) for row in db.execute(sql)]
+    finally:
+        db.close()
+
+
+def store_text(s):
+    """Everything s's store holds, as text: the SQLite files byte for byte
+    (database, WAL; latin-1), or a pg_dump of the PostgreSQL database's rows."""
+    if not s.database:
+        out = b""
+        for name in sorted(os.listdir(s.data_dir)):
+            if name.startswith("weir.db"):
+                with open(os.path.join(s.data_dir, name), "rb") as f:
+                    out += f.read()
+        return out.decode("latin-1")
+    return subprocess.run(["pg_dump", "--data-only", s.database], check=True, capture_output=True, text=True).stdout
+
+
+def token_hash(s, text):
+    """The stored form of a token, key, session or sign-in state (docs/auth.md
+    "Tokens"): keyed BLAKE2b-256 under the token subkey of s's weir.key, in hex."""
+    with open(os.path.join(s.data_dir, "weir.key")) as f:
+        master = base64.b64decode(f.read().split("\n")[1])
+    # crypto_kdf_derive_from_key(32, id 1, "weirtokn", master)
+    sub = hashlib.blake2b(b"", digest_size=32, key=master, salt=(1).to_bytes(8, "little"), person=b"weirtokn").digest()
+    return hashlib.blake2b(text.encode(), digest_size=32, key=sub).hexdigest()
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def with_check(head):
+    """head (prefix + 43 characters) with its 6 check characters (docs/auth.md "Tokens")."""
+    return head + b64url(hashlib.blake2b(head.encode(), digest_size=16).digest()[:4])
 
 
 class Checks:
@@ -238,6 +331,82 @@ class Checks:
     def done(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0
+
+
+PROBLEM = "application/problem+json"
+
+
+def is_problem(c, r, status, what, code=None):
+    """r is an RFC 9457 problem with this status (and code, when given)."""
+    ok = c.eq(r.status, status, f"{what}: status ({r.body[:200]})")
+    c.check((r.header("Content-Type") or "").startswith(PROBLEM), f"{what}: problem+json, got {r.header('Content-Type')}")
+    if code:
+        c.eq((r.json or {}).get("code"), code, f"{what}: code")
+    return ok
+
+
+class Sections:
+    """Timed parts of a suite (section(name, fn, *args) returns fn's result):
+    one that raises is a failure, and the others still run. times: "name 1.2s"."""
+
+    def __init__(self, c):
+        self.c = c
+        self.times = []
+
+    def __call__(self, name, fn, *a):
+        t0 = time.time()
+        try:
+            out = fn(*a)
+        except Exception:  # noqa: BLE001
+            self.c.check(False, f"{name} raised:\n{traceback.format_exc()}")
+            out = None
+        self.times.append(f"{name} {time.time() - t0:.1f}s")
+        return out
+
+
+def main_per_store(suite):
+    """main() of a suite that starts its own servers: `prog WEIR SRC` runs
+    suite(c, weir, src, db_url) once per store (store_urls) with its own
+    Checks and prints each store's count, then the total. Returns the exit code."""
+    if len(sys.argv) < 3:
+        print(f"usage: {os.path.basename(sys.argv[0])} WEIR SRC", file=sys.stderr)
+        return 2
+    weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
+    total = Checks()
+    for url in store_urls():
+        c = Checks()
+        t0 = time.time()
+        try:
+            suite(c, weir, src, url)
+        except Exception:  # noqa: BLE001
+            c.check(False, f"suite raised:\n{traceback.format_exc()}")
+        print(f"[{'postgresql' if url else 'sqlite'}] {c.passed} passed, {c.failed} failed in {time.time() - t0:.1f} s", flush=True)
+        total.passed += c.passed
+        total.failed += c.failed
+    return total.done()
+
+
+def each_store(c, weir, fn, **server_args):
+    """fn(s, label) against a fresh Server per store (store_urls; label
+    "sqlite" or "postgres"). A crash is a failure, with the end of the log."""
+    for url in store_urls():
+        label = "postgres" if url else "sqlite"
+        with Server(weir, database=url, **server_args) as s:
+            print(f"-- store: {label}", flush=True)
+            try:
+                fn(s, label)
+            except Exception as ex:  # noqa: BLE001
+                c.check(False, f"[{label}] the suite crashed: {ex!r}\n{traceback.format_exc()}\n{s.read_log()[-3000:]}")
+
+
+def main_each_store(suite, **server_args):
+    """main() of a suite run against a fresh Server per store: `prog WEIR SRC`
+    runs suite(c, s, src, label) through each_store, prints `N passed, M
+    failed` and returns the exit code."""
+    weir, src = sys.argv[1], sys.argv[2]
+    c = Checks()
+    each_store(c, weir, lambda s, label: suite(c, s, src, label), **server_args)
+    return c.done()
 
 
 def store_urls():

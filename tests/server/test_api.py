@@ -16,10 +16,9 @@ import re
 import sqlite3
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, fresh_pg_database, load_board, store_urls  # noqa: E402
+from harness import Sections, Server, fresh_pg_database, load_board, main_per_store, now_us  # noqa: E402
 
 FINAL = ("completed", "failed", "timed_out", "cancelled")
 SECRET_VAR = "s3cr3t-variable-7f2a9c41e0"      # a secret variable's value
@@ -27,10 +26,6 @@ SECRET_APP = "s3cr3t-app-secret-b81d55e3c2"    # an app secret's value
 PROBLEM = "application/problem+json"
 STARTED = time.time()
 WAIT_BUDGET_S = 75   # waiting for a schedule's first fire keeps the whole suite under this
-
-
-def now_us():
-    return int(time.time() * 1e6)
 
 
 class Api:
@@ -657,17 +652,7 @@ def suite(c, weir, src, db_url):
     with Server(weir, database=db_url) as s:
         t_health(c, s)
         api = Api(s, s.admin_token())
-        sections = []
-
-        def section(name, fn, *a):
-            t0 = time.time()
-            try:
-                out = fn(*a)
-            except Exception:  # noqa: BLE001
-                c.check(False, f"{name} raised:\n{traceback.format_exc()}")
-                out = None
-            sections.append(f"{name} {time.time() - t0:.1f}s")
-            return out
+        section = Sections(c)
 
         api.app = section("apps", t_apps, c, api)
         if not api.app:
@@ -686,24 +671,8 @@ def suite(c, weir, src, db_url):
                 f"no secret value in any of the {len(api.seen)} answers and headers")
         if s.proc.poll() is not None:
             c.check(False, f"the server died: {s.read_log()[-2000:]}")
-    print(f"[{'postgresql' if db_url else 'sqlite'}] " + ", ".join(sections + notes), flush=True)
-
-
-def main():
-    if len(sys.argv) < 3:
-        print("usage: test_api.py WEIR SRC", file=sys.stderr)
-        return 2
-    weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-    total = Checks()
-    for url in store_urls():
-        c = Checks()
-        t0 = time.time()
-        suite(c, weir, src, url)
-        print(f"[{'postgresql' if url else 'sqlite'}] {c.passed} passed, {c.failed} failed in {time.time() - t0:.1f} s", flush=True)
-        total.passed += c.passed
-        total.failed += c.failed
-    return total.done()
+    print(f"[{'postgresql' if db_url else 'sqlite'}] " + ", ".join(section.times + notes), flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_per_store(suite))

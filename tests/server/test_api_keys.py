@@ -12,90 +12,20 @@ request, last_used_at kept, keys cannot manage members or keys, and what
 deleting a role held by revoked keys does.
 """
 import base64
-import glob
-import hashlib
-import http.client
-import json
 import os
 import re
-import sqlite3
-import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Response, Server, load_board, store_urls  # noqa: E402
+from harness import load_board, main_each_store, request, store_sql, store_text, token_hash  # noqa: E402
 
 PW = "correct-horse-battery-staple"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 
-# ---- the store ----------------------------------------------------------------------
-
-def token_subkey(data_dir):
-    with open(os.path.join(data_dir, "weir.key")) as f:
-        lines = f.read().split("\n")
-    master = base64.b64decode(lines[1])
-    # crypto_kdf_derive_from_key(32, id 1, "weirtokn", master) — docs/auth.md
-    return hashlib.blake2b(b"", digest_size=32, key=master, salt=(1).to_bytes(8, "little"), person=b"weirtokn").digest()
-
-
-def token_hash(s, tok):
-    return hashlib.blake2b(tok.encode(), digest_size=32, key=token_subkey(s.data_dir)).hexdigest()
-
-
-def store_sql(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
-    else:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-
-
-def store_text(s):
-    """Everything the store holds, as text: the SQLite files byte for byte
-    (database, WAL), or every row of every table of the PostgreSQL database."""
-    if not s.database:
-        out = b""
-        for f in glob.glob(os.path.join(s.data_dir, "weir.db*")):
-            with open(f, "rb") as fh:
-                out += fh.read()
-        return out.decode("latin-1")
-    tables = subprocess.run(["psql", s.database, "-At", "-c", "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"],
-                            check=True, capture_output=True, text=True).stdout.split()
-    out = []
-    for t in tables:
-        out.append(subprocess.run(["psql", s.database, "-At", "-c", f"SELECT row_to_json(x)::text FROM {t} x"],
-                                  check=True, capture_output=True, text=True).stdout)
-    return "\n".join(out)
-
-
 # ---- HTTP -----------------------------------------------------------------------------
-
-def request(s, method, path, token=None, body=None):
-    """Server.call, but an event stream's body is not read (it never ends)."""
-    h = {}
-    data = None
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        ctype = r.getheader("Content-Type") or ""
-        text = "" if ctype.startswith("text/event-stream") else r.read().decode("utf-8", "replace")
-        return Response(r.status, r.getheaders(), text)
-    finally:
-        c.close()
-
 
 def code(r):
     return r.json.get("code") if isinstance(r.json, dict) else None
@@ -103,7 +33,7 @@ def code(r):
 
 # ---- the suite ---------------------------------------------------------------------------
 
-def suite(s, c, src, label):
+def suite(c, s, src, label):
     def eq(got, want, what):
         return c.eq(got, want, f"[{label}] {what}")
 
@@ -244,7 +174,7 @@ def suite(s, c, src, label):
                              "board_id": objs[B]["board"], "permissions": [], "scopes": ["read_app"]}
                 body_ = {k: plausible.get(k, "x") for k in props if k in plausible}
             for kk, kname in ((adm, "admin key of A"), (key, "operator key of A")):
-                r = request(s, m.upper(), url, kk, body_)
+                r = request(s, m.upper(), url, kk, body_, read_stream=False)
                 tried += 1
                 check(r.status == 403 and code(r) == "forbidden", f"{m.upper()} {path} on app B with the {kname}: want 403 forbidden, got {r.status} {r.body[:120]!r}")
     print(f"[{label}] cross-app walk: {tried} requests")
@@ -261,7 +191,7 @@ def suite(s, c, src, label):
             if rb:
                 plausible = {"name": "x", "expires_in_days": 1, "scopes": ["read_app"], "email": "k@t.local", "password": PW}
                 body_ = {k: v for k, v in plausible.items() if k in rb["content"]["application/json"]["schema"].get("properties", {})}
-            r = request(s, m.upper(), url, adm, body_)
+            r = request(s, m.upper(), url, adm, body_, read_stream=False)
             if (m, path) == ("get", "/api/v1/apps"):
                 eq(r.status, 200, "the admin key lists its app")
             else:
@@ -359,19 +289,5 @@ def suite(s, c, src, label):
         check(t not in log, f"issued secret #{i} is not in the server's log")
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for url in store_urls():
-        label = "postgres" if url else "sqlite"
-        with Server(weir, database=url) as s:
-            try:
-                suite(s, c, src, label)
-            except Exception as ex:  # a crash is a failure, with the server's log
-                import traceback
-                c.check(False, f"[{label}] suite crashed: {ex!r}\n{traceback.format_exc()}\n{s.read_log()[-3000:]}")
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(suite))

@@ -22,7 +22,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, load_board, store_urls  # noqa: E402
+from harness import load_board, main_each_store, store_rows, store_sql  # noqa: E402
 
 PW = "correct-horse-battery-staple"
 PW2 = "another-long-passphrase-42"
@@ -33,18 +33,6 @@ ROW_KEYS = {"id", "at", "actor_kind", "actor_id", "credential_id", "action", "ap
 
 
 # ---- the store --------------------------------------------------------------------------
-
-def store_sql(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
-    else:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-
 
 def audit_table_text(s):
     """Every row of the audit table as text, straight from the store."""
@@ -59,14 +47,7 @@ def audit_table_text(s):
 
 
 def audit_count(s, where="1 = 1"):
-    if s.database:
-        return int(subprocess.run(["psql", s.database, "-At", "-c", f"SELECT COUNT(*) FROM audit WHERE {where}"],
-                                  check=True, capture_output=True, text=True).stdout.strip())
-    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-    try:
-        return db.execute(f"SELECT COUNT(*) FROM audit WHERE {where}").fetchone()[0]
-    finally:
-        db.close()
+    return int(store_rows(s, f"SELECT COUNT(*) FROM audit WHERE {where}")[0][0])
 
 
 def insert_rows(s, app, t0, n):
@@ -126,7 +107,7 @@ def session_call(s, cookie, csrf, method, path, body=None):
 
 # ---- the suite ------------------------------------------------------------------------------------
 
-def suite(s, c, src, label):
+def suite(c, s, src, label):
     def eq(got, want, what):
         return c.eq(got, want, f"[{label}] {what}")
 
@@ -471,19 +452,5 @@ def suite(s, c, src, label):
     eq(audit_count(s, f"id = '{old}'"), 1, "audit_retention_days 0 keeps every row")
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for url in store_urls():
-        label = "postgres" if url else "sqlite"
-        with Server(weir, database=url) as s:
-            try:
-                suite(s, c, src, label)
-            except Exception as ex:  # a crash is a failure, with the server's log
-                import traceback
-                c.check(False, f"[{label}] suite crashed: {ex!r}\n{traceback.format_exc()}\n{s.read_log()[-3000:]}")
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(suite))

@@ -43,11 +43,10 @@ says) and every mismatch.
 import os
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, store_urls  # noqa: E402
+from harness import main_each_store  # noqa: E402
 from authz_common import (ANON, KEY_NEVER, KEY_USER_OPS, ROLES, AppWorld, Instance, body_errors,  # noqa: E402
                           docs_default_roles, path_params, show)
 
@@ -221,19 +220,5 @@ def print_matrix(label, creds, ops, results):
         print(f"{method} {path}".ljust(width) + " " + " ".join(cells))
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for db in store_urls():
-        label = "postgres" if db else "sqlite"
-        with Server(weir, database=db) as s:
-            print(f"-- store: {label}")
-            try:
-                matrix(c, s, src, label)
-            except Exception as ex:  # a crash is a failure, with the server's last words
-                c.check(False, f"[{label}] the matrix crashed: {ex!r}\n{traceback.format_exc()}\n{s.read_log()[-2000:]}")
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(matrix))

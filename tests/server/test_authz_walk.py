@@ -24,15 +24,14 @@ Destructive operations run last (DELETE of the app itself at the very end).
 
 test_openapi.py imports World, request and friends from this file.
 """
-import http.client
-import json
 import os
 import re
 import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Response, Server, load_board, store_urls  # noqa: E402
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, load_board, main_each_store  # noqa: E402
+from harness import request as harness_request  # noqa: E402
 
 try:
     import jsonschema  # optional: bodies are checked against their schemas when present
@@ -47,25 +46,9 @@ MEMBER_EMAIL = "member@test.local"
 # ---- HTTP ----------------------------------------------------------------------
 
 def request(s, method, path, token=None, body=None, timeout=30):
-    """Like Server.call, but an event stream's body is not read (it never
+    """harness.request, but an event stream's body is not read (it never
     ends): the status and headers are enough here."""
-    h = {}
-    data = None
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout)
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        headers = r.getheaders()
-        ctype = r.getheader("Content-Type") or ""
-        text = "" if ctype.startswith("text/event-stream") else r.read().decode("utf-8", "replace")
-        return Response(r.status, headers, text)
-    finally:
-        c.close()
+    return harness_request(s, method, path, token, body, timeout=timeout, read_stream=False)
 
 
 def problem_code(r):
@@ -101,6 +84,45 @@ def in_walk_order(ops):
 
 def path_params(path):
     return re.findall(r"\{([^}]*)\}", path)
+
+
+def op_urls(c, w, ops):
+    """(path, METHOD, operation, url) of each operation in walk order, url
+    filled from w's table; a parameter the table does not know is a failure."""
+    for path, method, op in in_walk_order(ops):
+        try:
+            url = w.url(path)
+        except KeyError as e:
+            c.check(False, f"{method} {path}: path parameter {{{e.args[0]}}} is unknown to the walk; teach World.params in test_authz_walk.py")
+            continue
+        yield path, method, op, url
+
+
+# ---- request bodies ----------------------------------------------------------------
+
+def body_schema(op):
+    """The JSON Schema of the operation's request body, or None when it takes none."""
+    rb = op.get("requestBody")
+    if not rb:
+        return None
+    return ((rb.get("content") or {}).get("application/json") or {}).get("schema") or {}
+
+
+def schema_value(ps):
+    """A value for the JSON Schema ps: its first enum value, else one of its type."""
+    if "enum" in ps:
+        return ps["enum"][0]
+    t = ps.get("type")
+    t = t[0] if isinstance(t, list) else t
+    return {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}.get(t, "x")
+
+
+def body_errors(op, body):
+    """Schema violations of body (empty without jsonschema)."""
+    if jsonschema is None or body is None:
+        return []
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(body)]
 
 
 def rbac_permissions(src):
@@ -220,32 +242,16 @@ class World:
             "value": lambda: "a secret value",
             "description": lambda: "made by the walk",
         }
-        if prop in plausible:
-            return plausible[prop]()
-        if "enum" in ps:
-            return ps["enum"][0]
-        t = ps.get("type")
-        t = t[0] if isinstance(t, list) else t
-        return {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}.get(t, "x")
+        return plausible[prop]() if prop in plausible else schema_value(ps)
 
     def body_for(self, path, op):
         """A body valid against the operation's schema (its required members),
         or None when the operation takes no body."""
-        rb = op.get("requestBody")
-        if not rb:
+        schema = body_schema(op)
+        if schema is None:
             return None
-        schema = ((rb.get("content") or {}).get("application/json") or {}).get("schema") or {}
         props = schema.get("properties") or {}
-        body = {p: self.value_for(path, p, props.get(p) or {}) for p in schema.get("required") or []}
-        return body
-
-    def body_errors(self, path, op, body):
-        """Schema violations of body (empty without jsonschema)."""
-        if jsonschema is None or body is None:
-            return []
-        schema = op["requestBody"]["content"]["application/json"]["schema"]
-        v = jsonschema.Draft202012Validator(schema)
-        return [e.message for e in v.iter_errors(body)]
+        return {p: self.value_for(path, p, props.get(p) or {}) for p in schema.get("required") or []}
 
     # ---- credentials ------------------------------------------------------------------
     def mint(self, scopes, name="walk"):
@@ -315,12 +321,7 @@ def walk(c, s, src):
     c.eq(imp.get("admin"), set(w.app_perms) - {"owner"}, "admin implies every app permission but owner")
 
     plan = []
-    for path, method, op in in_walk_order(ops):
-        try:
-            url = w.url(path)
-        except KeyError as e:
-            c.check(False, f"{method} {path}: path parameter {{{e.args[0]}}} is unknown to the walk; teach World.params in test_authz_walk.py")
-            continue
+    for path, method, op, url in op_urls(c, w, ops):
         c.eq(sorted(path_params(path)), sorted(p.get("name") for p in op.get("parameters", []) if p.get("in") == "path"),
              f"{method} {path}: parameters list the path's parameters")
         plan.append((path, method, op, url))
@@ -337,7 +338,7 @@ def walk_one(c, s, w, path, method, op, url):
     perm, scope = op.get("x-required-permission"), op.get("x-permission-scope")
     what = f"{method} {path}"
     body = w.body_for(path, op)
-    errs = w.body_errors(path, op, body)
+    errs = body_errors(op, body)
     c.check(not errs, f"{what}: the walk's body {body!r} is valid against the schema: {errs}")
 
     r = request(s, method, url, None, body)
@@ -380,15 +381,5 @@ def refused(c, s, w, what, method, path, op, url, creds):
         c.check(r.status == 403 and problem_code(r) == "forbidden", f"{what} [{d}]: expected 403 forbidden, got {show(r)}")
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for db in store_urls():
-        with Server(weir, database=db) as s:
-            print(f"-- store: {db or 'sqlite'}")
-            walk(c, s, src)
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(lambda c, s, src, label: walk(c, s, src)))

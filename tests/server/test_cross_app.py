@@ -30,11 +30,10 @@ import json
 import os
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, store_urls  # noqa: E402
+from harness import main_each_store  # noqa: E402
 from authz_common import AppWorld, Instance, path_params, q, show  # noqa: E402
 
 
@@ -197,19 +196,5 @@ def cross(c, s, src, label):
         print("LEAK:", x)
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for db in store_urls():
-        label = "postgres" if db else "sqlite"
-        with Server(weir, database=db) as s:
-            print(f"-- store: {label}")
-            try:
-                cross(c, s, src, label)
-            except Exception as ex:
-                c.check(False, f"[{label}] the test crashed: {ex!r}\n{traceback.format_exc()}\n{s.read_log()[-2000:]}")
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(cross))

@@ -24,15 +24,13 @@ import json
 import os
 import re
 import shutil
-import sqlite3
-import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, load_board, store_urls  # noqa: E402
+from harness import Server, load_board, main_per_store, store_rows  # noqa: E402
 
 PER_EVENT = 500
 THREADS = 16
@@ -45,25 +43,14 @@ FAST = ["--rate-ip-per-s", "1000000", "--rate-ip-burst", "1000000",
         "--rate-cred-per-s", "1000000", "--rate-cred-burst", "1000000"]
 
 
-def store_rows(s):
+def runs_in_store(s):
     """Every run, read from the store itself (the server is dead or idle)."""
     cols = ["id", "event_id", "status", "attempts", "created_at", "finished_at", "error", "payload", "result"]
-    if not s.database:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-        try:
-            rows = db.execute(f"SELECT {', '.join(cols)} FROM runs").fetchall()
-        finally:
-            db.close()
-    else:
-        sel = ", ".join(f"COALESCE(CAST({c} AS TEXT), '\\N')" for c in cols)
-        out = subprocess.run(["psql", s.database, "-X", "-q", "-At", "-F", "\x1f", "-c", f"SELECT {sel} FROM runs"],
-                             check=True, capture_output=True, text=True).stdout
-        rows = [[None if v == "\\N" else v for v in line.split("\x1f")] for line in out.splitlines() if line]
     res = {}
-    for row in rows:
+    for row in store_rows(s, f"SELECT {', '.join(cols)} FROM runs"):
         d = dict(zip(cols, row))
         for k in ("attempts", "created_at", "finished_at"):
-            d[k] = int(d[k]) if d[k] is not None else None
+            d[k] = int(d[k]) if d[k] != "" else None
         d["error_code"] = json.loads(d["error"]).get("code") if d["error"] else None
         d["payload"] = json.loads(d["payload"]) if d["payload"] else None
         d["result"] = json.loads(d["result"]) if d["result"] else None
@@ -204,7 +191,7 @@ def suite(c, weir, src, db_url):
         for f in futs:
             f.result()
         pool.shutdown()
-        before = store_rows(s)
+        before = runs_in_store(s)
         c.check(bool(before), "the store is readable after the kill")
         flying_ids = {k for k, v in before.items() if v["status"] in ("queued", "running")}
         final_before = {k: v for k, v in before.items() if v["status"] in FINAL}
@@ -229,7 +216,7 @@ def suite(c, weir, src, db_url):
         listed = list_all_runs(s, tok, app)
         completed_metric = metric(s, tok, "completed")
         failed_metric = metric(s, tok, "failed")
-        after = store_rows(s)
+        after = runs_in_store(s)
         attempt_limit(c, s, tok, app, bid)
     finally:
         rc = s.stop()
@@ -309,24 +296,5 @@ def suite(c, weir, src, db_url):
           ", ".join(f"{k}={v}" for k, v in n.items()) + f"; {time.time() - t_start:.1f} s", flush=True)
 
 
-def main():
-    if len(sys.argv) < 3:
-        print("usage: test_kill.py WEIR SRC", file=sys.stderr)
-        return 2
-    weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-    total = Checks()
-    for url in store_urls():
-        c = Checks()
-        try:
-            suite(c, weir, src, url)
-        except Exception:  # noqa: BLE001
-            import traceback
-            c.check(False, f"kill suite raised:\n{traceback.format_exc()}")
-        print(f"[{'postgresql' if url else 'sqlite'}] {c.passed} passed, {c.failed} failed", flush=True)
-        total.passed += c.passed
-        total.failed += c.failed
-    return total.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_per_store(suite))

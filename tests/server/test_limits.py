@@ -29,37 +29,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Response, Server, free_port, load_board  # noqa: E402
+from harness import Checks, Sections, Server, free_port, is_problem, load_board, request  # noqa: E402
 
-PROBLEM = "application/problem+json"
 EXIT_USAGE = 2
 FAST = ["--rate-ip-per-s", "1000000", "--rate-ip-burst", "1000000",
         "--rate-cred-per-s", "1000000", "--rate-cred-burst", "1000000"]
 
 
 # ---- HTTP helpers ---------------------------------------------------------------------------
-
-def req(s, method, path, token=None, body=None, raw=None, headers=None, src="127.0.0.1", timeout=30):
-    h = dict(headers or {})
-    data = None
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
-    elif raw is not None:
-        data = raw
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=timeout, source_address=(src, 0))
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
-    finally:
-        c.close()
-
 
 def raw_exchange(port, data, src="127.0.0.1", timeout=5):
     """Send bytes, read until the server closes or the timeout; (status or None, bytes)."""
@@ -85,14 +64,6 @@ def raw_exchange(port, data, src="127.0.0.1", timeout=5):
     return status, out
 
 
-def is_problem(c, r, status, what, code=None):
-    ok = c.eq(r.status, status, f"{what}: status ({r.body[:200]})")
-    c.check((r.header("Content-Type") or "").startswith(PROBLEM), f"{what}: problem+json, got {r.header('Content-Type')}")
-    if code:
-        c.eq((r.json or {}).get("code"), code, f"{what}: code")
-    return ok
-
-
 def retry_after_ok(c, r, what):
     ra = r.header("Retry-After") or ""
     c.check(ra.isdigit() and int(ra) >= 1, f"{what}: Retry-After >= 1, got {ra!r}")
@@ -102,7 +73,7 @@ def retry_after_ok(c, r, what):
 def healthy(c, s, what, src="127.0.0.1"):
     c.check(s.proc.poll() is None, f"{what}: the server process is alive")
     try:
-        c.eq(req(s, "GET", "/healthz", src=src, timeout=5).status, 200, f"{what}: /healthz answers")
+        c.eq(request(s, "GET", "/healthz", src=src, timeout=5).status, 200, f"{what}: /healthz answers")
     except OSError as e:
         c.check(False, f"{what}: /healthz: {e!r}")
 
@@ -112,12 +83,12 @@ def healthy(c, s, what, src="127.0.0.1"):
 def t_body(c, s, tok, app):
     limit = 2048
     ok_body = {"name": "fits", "description": "d" * 1500}
-    r = req(s, "POST", "/api/v1/apps", tok, body=ok_body)
+    r = request(s, "POST", "/api/v1/apps", tok, body=ok_body)
     c.eq(r.status, 201, f"a body under max_body_bytes ({r.body[:200]})")
     big = json.dumps({"name": "big", "description": "d" * (2 * limit)}).encode()
-    r = req(s, "POST", "/api/v1/apps", tok, raw=big, headers={"Content-Type": "application/json"})
+    r = request(s, "POST", "/api/v1/apps", tok, raw=big, headers={"Content-Type": "application/json"})
     is_problem(c, r, 413, "a body over max_body_bytes with Content-Length", "body_too_large")
-    r = req(s, "POST", f"/hooks/{app}/hook", tok, raw=big, headers={"Content-Type": "application/json"})
+    r = request(s, "POST", f"/hooks/{app}/hook", tok, raw=big, headers={"Content-Type": "application/json"})
     is_problem(c, r, 413, "a webhook body over max_body_bytes", "body_too_large")
 
     def chunked(body, n_chunks):
@@ -132,14 +103,14 @@ def t_body(c, s, tok, app):
     c.check(b"body_too_large" in out, "chunked: code body_too_large")
     st, out = raw_exchange(s.port, head + chunked(json.dumps({"name": "chunked-ok"}).encode(), 3))
     c.eq(st, 201, f"a small chunked body is accepted: {out[:120]!r}")
-    r = req(s, "POST", "/api/v1/apps", tok, body={"name": "after-413"})
+    r = request(s, "POST", "/api/v1/apps", tok, body={"name": "after-413"})
     c.eq(r.status, 201, "a normal request after the 413s")
-    c.eq(sum(1 for a in req(s, "GET", "/api/v1/apps", tok).json["items"] if a["name"] == "big"), 0, "nothing was created by a refused body")
+    c.eq(sum(1 for a in request(s, "GET", "/api/v1/apps", tok).json["items"] if a["name"] == "big"), 0, "nothing was created by a refused body")
     healthy(c, s, "after the body limits")
 
 
 def t_headers(c, s, tok):
-    ok = req(s, "GET", "/api/v1/me", tok, headers={"X-Pad": "p" * 2000})
+    ok = request(s, "GET", "/api/v1/me", tok, headers={"X-Pad": "p" * 2000})
     c.eq(ok.status, 200, "a request with 2 KB of headers (under max_header_bytes 8192)")
     cases = {
         "one 20 KB header": b"X-Big: " + b"a" * 20000 + b"\r\n",
@@ -168,7 +139,7 @@ def t_slow_client(c, s, notes):
     so = socket.create_connection(("127.0.0.1", s.port), timeout=10, source_address=("127.0.7.1", 0))
     t0 = time.time()
     so.sendall(b"GET /hea")
-    c.eq(req(s, "GET", "/healthz", src="127.0.7.2", timeout=3).status, 200, "slow client: others are served meanwhile")
+    c.eq(request(s, "GET", "/healthz", src="127.0.7.2", timeout=3).status, 200, "slow client: others are served meanwhile")
     got = b"?"
     try:
         got = so.recv(1024)
@@ -208,33 +179,33 @@ def t_slow_client(c, s, notes):
 
 def t_rate_ip(c, s, burst):
     src = "127.0.4.1"
-    got = [req(s, "GET", "/healthz", src=src) for _ in range(burst + 1)]
+    got = [request(s, "GET", "/healthz", src=src) for _ in range(burst + 1)]
     c.eq([r.status for r in got[:burst]], [200] * burst, f"rate per address: the first {burst} /healthz pass")
     r = got[burst]
     is_problem(c, r, 429, f"rate per address: request {burst + 1} (GET /healthz counts too)", "rate_limited")
     wait = retry_after_ok(c, r, "rate per address")
-    r = req(s, "GET", "/api/v1/nope", src=src)
+    r = request(s, "GET", "/api/v1/nope", src=src)
     c.eq(r.status, 429, "rate per address: an unknown path is limited too (before routing)")
-    r = req(s, "POST", "/api/v1/auth/login", body={"email": "a@b.c", "password": "x" * 12}, src=src)
+    r = request(s, "POST", "/api/v1/auth/login", body={"email": "a@b.c", "password": "x" * 12}, src=src)
     c.eq(r.status, 429, "rate per address: login is limited too")
-    c.eq(req(s, "GET", "/healthz", src="127.0.4.2").status, 200, "rate per address: another address is not limited")
+    c.eq(request(s, "GET", "/healthz", src="127.0.4.2").status, 200, "rate per address: another address is not limited")
     time.sleep(wait + 0.2)
-    c.eq(req(s, "GET", "/healthz", src=src).status, 200, "rate per address: after Retry-After the address is served again")
+    c.eq(request(s, "GET", "/healthz", src=src).status, 200, "rate per address: after Retry-After the address is served again")
 
 
 def t_rate_cred(c, s, burst):
     a = s.token("admin@test.local", name="a")
     b = s.token("admin@test.local", name="b")
     # each request from its own address: the address buckets stay full
-    got = [req(s, "GET", "/api/v1/me", a, src=f"127.0.5.{i + 1}") for i in range(burst + 1)]
+    got = [request(s, "GET", "/api/v1/me", a, src=f"127.0.5.{i + 1}") for i in range(burst + 1)]
     c.eq([r.status for r in got[:burst]], [200] * burst, f"rate per credential: the first {burst} requests of token A pass")
     r = got[burst]
     is_problem(c, r, 429, f"rate per credential: request {burst + 1} of token A, from yet another address", "rate_limited")
     c.check("credential" in ((r.json or {}).get("detail") or ""), f"rate per credential: the detail names the credential: {r.body[:160]}")
     wait = retry_after_ok(c, r, "rate per credential")
-    c.eq(req(s, "GET", "/api/v1/me", b, src="127.0.5.100").status, 200, "rate per credential: token B of the same user still works")
+    c.eq(request(s, "GET", "/api/v1/me", b, src="127.0.5.100").status, 200, "rate per credential: token B of the same user still works")
     time.sleep(wait + 0.2)
-    c.eq(req(s, "GET", "/api/v1/me", a, src="127.0.5.101").status, 200, "rate per credential: token A after Retry-After")
+    c.eq(request(s, "GET", "/api/v1/me", a, src="127.0.5.101").status, 200, "rate per credential: token A after Retry-After")
 
 
 def t_queue(c, weir, B, notes):
@@ -296,14 +267,14 @@ def t_conn_per_ip(c, weir):
                 extra.append(b"timeout")
             so.close()
         c.check(all(x == b"" for x in extra), f"connections per address: the {limit + 1}th and later are closed unanswered: {extra}")
-        c.eq(req(s, "GET", "/healthz", src="127.0.6.2").status, 200, "connections per address: another address is served meanwhile")
+        c.eq(request(s, "GET", "/healthz", src="127.0.6.2").status, 200, "connections per address: another address is served meanwhile")
         for so in held[:1]:
             so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             c.check(so.recv(64).startswith(b"HTTP/1.1 200"), "connections per address: a held connection is served")
         for so in held:
             so.close()
         time.sleep(0.3)
-        c.eq(req(s, "GET", "/healthz", src=src).status, 200, "connections per address: once closed, the address is served again")
+        c.eq(request(s, "GET", "/healthz", src=src).status, 200, "connections per address: once closed, the address is served again")
         healthy(c, s, "after the connection limit")
 
 
@@ -464,17 +435,10 @@ def main():
     weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
     B = {n: load_board(os.path.join(src, "tests", "server", "boards"), n + ".board.json") for n in ("slow", "echo")}
     c = Checks()
-    notes, sections = [], []
+    notes = []
+    section = Sections(c)
     tmp = tempfile.mkdtemp(prefix="weir-limits-")
     t_start = time.time()
-
-    def section(name, fn, *a):
-        t0 = time.time()
-        try:
-            fn(*a)
-        except Exception:  # noqa: BLE001
-            c.check(False, f"{name} raised:\n{traceback.format_exc()}")
-        sections.append(f"{name} {time.time() - t0:.1f}s")
 
     try:
         extra = FAST + ["--max-body-bytes", "2048", "--max-header-bytes", "8192", "--client-timeout-s", "2"]
@@ -502,7 +466,7 @@ def main():
         section("precedence", t_precedence, c, weir, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(", ".join(sections), flush=True)
+    print(", ".join(section.times), flush=True)
     for n in notes:
         print("NOTE:", n, flush=True)
     print(f"total {time.time() - t_start:.1f} s", flush=True)

@@ -8,21 +8,17 @@ plus the end-to-end proof that a custom role is what the router enforces.
 API keys have no route to create them yet, so the test writes one straight
 into the store (hashed the way authn.c looks it up).
 """
-import base64
-import hashlib
 import http.client
 import json
 import os
 import secrets
-import sqlite3
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Response, Server, store_urls  # noqa: E402
+from harness import Response, b64url, main_each_store, store_sql, token_hash, with_check  # noqa: E402
 
 PW = "correct-horse-battery-staple"
 RACERS = 8
@@ -31,41 +27,8 @@ RACE_ROUNDS = 6
 
 # ---- API keys, minted the way weir stores them (docs/auth.md "Tokens") -------------
 
-def b64url(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def token_subkey(data_dir):
-    with open(os.path.join(data_dir, "weir.key")) as f:
-        lines = f.read().split("\n")
-    master = base64.b64decode(lines[1])
-    # crypto_kdf_derive_from_key(32, id 1, "weirtokn", master)
-    return hashlib.blake2b(b"", digest_size=32, key=master, salt=(1).to_bytes(8, "little"), person=b"weirtokn").digest()
-
-
-def new_key_token():
-    head = "weirk_" + b64url(secrets.token_bytes(32))
-    return head + b64url(hashlib.blake2b(head.encode(), digest_size=16).digest()[:4])
-
-
-def token_hash(s, tok):
-    return hashlib.blake2b(tok.encode(), digest_size=32, key=token_subkey(s.data_dir)).hexdigest()
-
-
-def store_sql(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
-    else:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-
-
 def make_api_key(s, app, role_id):
-    tok = new_key_token()
+    tok = with_check("weirk_" + b64url(secrets.token_bytes(32)))
     now = int(time.time() * 1e6)
     kid = "key_" + secrets.token_hex(16)
     store_sql(s, "INSERT INTO api_keys (id, token_hash, app_id, role_id, name, created_by, created_at, expires_at)"
@@ -79,7 +42,7 @@ def q(v):
     return urllib.parse.quote(v, safe="")
 
 
-def suite(s, c, label):
+def suite(c, s, src, label):
     def eq(got, want, what):
         return c.eq(got, want, f"[{label}] {what}")
 
@@ -417,18 +380,5 @@ def suite(s, c, label):
         eq(s.call("GET", f"/api/v1/apps/{B}/members", own).status, 200, "the other app is untouched")
 
 
-def main():
-    weir = sys.argv[1]
-    c = Checks()
-    for url in store_urls():
-        label = "postgres" if url else "sqlite"
-        with Server(weir, database=url) as s:
-            try:
-                suite(s, c, label)
-            except Exception as ex:  # a crash is a failure, with the server's log
-                c.check(False, f"[{label}] suite crashed: {ex!r}\n{s.read_log()[-3000:]}")
-    return c.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(suite))

@@ -29,7 +29,6 @@ Covered (docs/security.md lists each claim with its check here):
   without the verifier, nonce mismatch, open redirects in return_to, strict
   configuration, and no code, state, token or secret in the server's log.
 """
-import base64
 import hashlib
 import html
 import http.cookiejar
@@ -39,7 +38,6 @@ import re
 import secrets
 import select
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -49,7 +47,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Server, free_port, store_urls  # noqa: E402
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Server, b64url, free_port, store_rows, store_sql, store_urls, token_hash  # noqa: E402
 
 NPM_TIMEOUT_S = 600
 NODE_MIN_MAJOR = 20
@@ -217,46 +215,6 @@ def provider_login(b, url, account, stop):
 
 def query_of(url):
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-
-
-def b64url(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-# ---- the store, as the server keeps it (docs/auth.md "Tokens") --------------------------------
-
-def token_subkey(data_dir):
-    with open(os.path.join(data_dir, "weir.key")) as f:
-        master = base64.b64decode(f.read().split("\n")[1])
-    return hashlib.blake2b(b"", digest_size=32, key=master, salt=(1).to_bytes(8, "little"), person=b"weirtokn").digest()
-
-
-def keyed_hash(s, text):
-    return hashlib.blake2b(text.encode(), digest_size=32, key=token_subkey(s.data_dir)).hexdigest()
-
-
-def store_sql(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
-    else:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-        try:
-            db.execute(sql)
-            db.commit()
-        finally:
-            db.close()
-
-
-def store_rows(s, sql):
-    if s.database:
-        out = subprocess.run(["psql", s.database, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                             check=True, capture_output=True, text=True).stdout
-        return [tuple(line.split("\t")) for line in out.splitlines() if line]
-    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-    try:
-        return [tuple("" if v is None else str(v) for v in row) for row in db.execute(sql)]
-    finally:
-        db.close()
 
 
 # ---- the suite ------------------------------------------------------------------------------------
@@ -539,7 +497,7 @@ def suite(w):
     eq(((me.json or {}).get("credential") or {}).get("kind"), "session", "the credential is a session")
     roles = {a["id"]: a["role"] for a in (me.json or {}).get("apps", [])}
     eq((roles.get(apps["mapped"]), roles.get(apps["owned"])), ("editor", "admin"), "groups claim → roles in the mapped apps")
-    eq(store_rows(s, f"SELECT COUNT(*) FROM oidc_states WHERE state_hash = '{keyed_hash(s, query_of(cb)['state'])}'"), [("0",)],
+    eq(store_rows(s, f"SELECT COUNT(*) FROM oidc_states WHERE state_hash = '{token_hash(s, query_of(cb)['state'])}'"), [("0",)],
        "the used state is deleted")
     refused(b1.get(cb), 400, "oidc_state_invalid", "unknown_state", "replayed callback (same state again)")
     csrf = ((me.json or {}).get("credential") or {}).get("csrf_token")
@@ -561,7 +519,7 @@ def suite(w):
     # an expired state
     b5 = Browser()
     _, auth = w.begin(b5)
-    store_sql(s, f"UPDATE oidc_states SET expires_at = 1 WHERE state_hash = '{keyed_hash(s, query_of(auth)['state'])}'")
+    store_sql(s, f"UPDATE oidc_states SET expires_at = 1 WHERE state_hash = '{token_hash(s, query_of(auth)['state'])}'")
     refused(b5.get(w.to_callback(b5, auth)), 400, "oidc_state_invalid", "expired_state", "expired state")
     refused(Browser().get(w.callback_url("corp") + "?code=x"), 400, "oidc_state_invalid", "missing_state", "callback without state")
     refused(Browser().get(w.callback_url("corp") + "?code=x&state=" + "A" * 43), 400, "oidc_state_invalid", "unknown_state", "made-up state")
@@ -706,13 +664,13 @@ def suite(w):
     w.set_mode("ok")
     bv = Browser()
     _, auth = w.begin(bv, "fake")
-    store_sql(s, f"UPDATE oidc_states SET verifier = '' WHERE state_hash = '{keyed_hash(s, query_of(auth)['state'])}'")
+    store_sql(s, f"UPDATE oidc_states SET verifier = '' WHERE state_hash = '{token_hash(s, query_of(auth)['state'])}'")
     hits = w.fake("GET", "/__test/stats")["token"]
     refused(bv.get(w.to_callback(bv, auth, "fake")), 400, "oidc_state_invalid", "verifier_missing", "state without its PKCE verifier")
     eq(w.fake("GET", "/__test/stats")["token"], hits, "…refused before the token endpoint is called")
     _, auth1 = w.begin(bv, "fake")
     _, auth2 = w.begin(bv, "fake")
-    h1, h2 = keyed_hash(s, query_of(auth1)["state"]), keyed_hash(s, query_of(auth2)["state"])
+    h1, h2 = token_hash(s, query_of(auth1)["state"]), token_hash(s, query_of(auth2)["state"])
     store_sql(s, f"UPDATE oidc_states SET verifier = (SELECT verifier FROM oidc_states WHERE state_hash = '{h2}') WHERE state_hash = '{h1}'")
     refused(bv.get(w.to_callback(bv, auth1, "fake")), 400, "oidc_state_invalid", "verifier_missing",
             "another state's sealed verifier does not open (bound to its state)")

@@ -19,8 +19,8 @@ import sys
 
 sys.dont_write_bytecode = True  # importing test_authz_walk must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Server, store_urls  # noqa: E402
-from test_authz_walk import HTTP_METHODS, World, in_walk_order, jsonschema, operations, path_params, problem_code, request, show  # noqa: E402
+from harness import main_each_store  # noqa: E402
+from test_authz_walk import HTTP_METHODS, World, jsonschema, op_urls, operations, path_params, problem_code, request, show  # noqa: E402
 
 # Methods the router could route: each one a path does not document must be
 # refused with 405. (HEAD and OPTIONS are left out on purpose: a server may
@@ -130,12 +130,7 @@ def routed(c, s, w):
     metrics_op = next((op.get("operationId") for path, m, op in ops if path == "/metrics" and m == "GET"), None)
     if metrics_op is None:
         print("note: no GET /metrics in the document: requests are not matched to operationIds")
-    for path, method, op in in_walk_order(ops):
-        try:
-            url = w.url(path)
-        except KeyError as e:
-            c.check(False, f"{method} {path}: path parameter {{{e.args[0]}}} is unknown; teach World.params in test_authz_walk.py")
-            continue
+    for path, method, op, url in op_urls(c, w, ops):
         before = route_counts(s, w.full) if metrics_op else None
         r = request(s, method, url, w.full, w.body_for(path, op))
         c.check(not is_no_endpoint(r) and r.status != 405, f"{method} {path} ({url}): documented but not routed: {show(r)}")
@@ -189,18 +184,12 @@ def refused_shapes(c, s, w):
         c.check(not 200 <= r.status < 300, f"GET {p} (NUL in the path): expected no 2xx, got {show(r)}")
 
 
-def main():
-    weir, src = sys.argv[1], sys.argv[2]
-    c = Checks()
-    for db in store_urls():
-        with Server(weir, database=db) as s:
-            print(f"-- store: {db or 'sqlite'}")
-            w = World(s, src)
-            shape(c, w)
-            refused_shapes(c, s, w)   # changes nothing: before routed(), which deletes
-            routed(c, s, w)
-    return c.done()
+def suite(c, s, src, label):
+    w = World(s, src)
+    shape(c, w)
+    refused_shapes(c, s, w)   # changes nothing: before routed(), which deletes
+    routed(c, s, w)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_each_store(suite))

@@ -16,16 +16,13 @@ runs are kept.
 import http.client
 import json
 import os
-import shutil
-import sqlite3
-import subprocess
 import sys
 import threading
 import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import LOG_DIR, LOG_LEVEL, Checks, Server, load_board, store_urls  # noqa: E402
+from harness import LOG_LEVEL, Server, load_board, main_per_store, now_us, store_rows, store_sql  # noqa: E402
 
 OLD = 50000            # ended runs created three days ago
 RECENT = 300           # created two hours ago, ended an hour ago
@@ -41,39 +38,10 @@ H = 3600 * 10**6
 DAY = 24 * H
 
 
-def now_us():
-    return int(time.time() * 1e6)
-
-
 # ---- the store ------------------------------------------------------------------------------
 
-def store_exec(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-c", sql], check=True, capture_output=True)
-        return
-    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=30)
-    try:
-        db.execute("BEGIN")
-        db.execute(sql)
-        db.commit()
-    finally:
-        db.close()
-
-
-def store_query(s, sql):
-    if s.database:
-        out = subprocess.run(["psql", s.database, "-X", "-q", "-At", "-F", "\x1f", "-c", sql],
-                             check=True, capture_output=True, text=True).stdout
-        return [line.split("\x1f") for line in out.splitlines() if line]
-    db = sqlite3.connect(f"file:{os.path.join(s.data_dir, 'weir.db')}?mode=ro", uri=True, timeout=30)
-    try:
-        return [[str(v) for v in row] for row in db.execute(sql).fetchall()]
-    finally:
-        db.close()
-
-
 def count(s, where):
-    return int(store_query(s, f"SELECT COUNT(*) FROM runs WHERE {where}")[0][0])
+    return int(store_rows(s, f"SELECT COUNT(*) FROM runs WHERE {where}")[0][0])
 
 
 def insert_runs(s, tag, n, app, board, status, created_at, finished_at, worker=None):
@@ -158,7 +126,7 @@ def t_prune(c, s, tok, app, echo, slow, notes):
     deadline = time.time() + 10
     while time.time() < deadline and api("GET", f"/api/v1/apps/{app}/runs/{busy}").json.get("status") != "running":
         time.sleep(0.05)
-    worker = store_query(s, f"SELECT worker FROM runs WHERE id = '{busy}'")[0][0]
+    worker = store_rows(s, f"SELECT worker FROM runs WHERE id = '{busy}'")[0][0]
     c.check(worker.startswith("wrk_"), f"the server's worker id: {worker}")
 
     now = now_us()
@@ -176,17 +144,7 @@ def t_prune(c, s, tok, app, echo, slow, notes):
     poller.start()
     time.sleep(0.3)
     t_ins = time.time()
-    if s.database:
-        store_exec(s, "; ".join(sqls))  # psql -1: one transaction
-    else:
-        db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=30)
-        try:
-            db.execute("BEGIN")
-            for q in sqls:
-                db.execute(q)
-            db.commit()
-        finally:
-            db.close()
+    store_sql(s, *sqls)  # one transaction
     t_ins_done = time.time()
     old_where = f"created_at < {now - DAY} AND status NOT IN ('queued', 'running')"
     counts = []
@@ -248,7 +206,7 @@ def t_keep_all(c, weir, data_dir, db_url, app, echo, notes):
     s.start()
     try:
         now = now_us()
-        store_exec(s, insert_runs(s, 9, 5000, app, echo, "finished", now - 400 * DAY, now - 399 * DAY))
+        store_sql(s, insert_runs(s, 9, 5000, app, echo, "finished", now - 400 * DAY, now - 399 * DAY))
         before = count(s, "created_by = 'test'")
         old = count(s, f"finished_at < {now - 300 * DAY}")
         c.eq(old, 5000, "retention 0: 5,000 runs over a year old were inserted")
@@ -282,35 +240,10 @@ def suite(c, weir, src, db_url):
         except Exception:  # noqa: BLE001
             c.check(False, f"keep-all raised:\n{traceback.format_exc()}")
     finally:
-        s.stop()
-        shutil.rmtree(s.data_dir, ignore_errors=True)
-        if not LOG_DIR:  # else kept for the suite-wide secret check (harness.py)
-            try:
-                os.unlink(s.log_path)
-            except OSError:
-                pass
+        s.discard()
     for n in notes:
         print(f"[{'postgresql' if db_url else 'sqlite'}] {n}", flush=True)
 
 
-def main():
-    if len(sys.argv) < 3:
-        print("usage: test_retention.py WEIR SRC", file=sys.stderr)
-        return 2
-    weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-    total = Checks()
-    for url in store_urls():
-        c = Checks()
-        t0 = time.time()
-        try:
-            suite(c, weir, src, url)
-        except Exception:  # noqa: BLE001
-            c.check(False, f"suite raised:\n{traceback.format_exc()}")
-        print(f"[{'postgresql' if url else 'sqlite'}] {c.passed} passed, {c.failed} failed in {time.time() - t0:.1f} s", flush=True)
-        total.passed += c.passed
-        total.failed += c.failed
-    return total.done()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_per_store(suite))

@@ -19,30 +19,22 @@ login comes from its own loopback address (127.0.x.y) so that the per-address
 backoff of one section never leaks into another.
 """
 import base64
-import hashlib
 import http.client
 import json
 import os
 import re
 import secrets
-import sqlite3
-import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Response, Server, note_secret, store_urls  # noqa: E402
+from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, Response, Sections, Server, b64url, is_problem, main_per_store, note_secret,  # noqa: E402
+                     now_us, request, store_rows, store_sql, store_text, token_hash, with_check)
 
 PW = "another-long-passphrase-42"
 IDLE_MIN = 5          # --session-idle-min
 MAX_HOURS = 2         # --session-max-hours
 PAT_MAX_DAYS = 30     # --pat-max-days
-PROBLEM = "application/problem+json"
-
-
-def now_us():
-    return int(time.time() * 1e6)
 
 
 def backoff_free_failures(src):
@@ -56,23 +48,13 @@ def backoff_free_failures(src):
 
 def req(s, method, path, token=None, body=None, headers=None, cookie=None, csrf=None, src="127.0.0.1"):
     h = dict(headers or {})
-    data = None
     if token is not None:
         h["Authorization"] = "Bearer " + token
     if cookie is not None:
         h["Cookie"] = "weir_session=" + cookie
     if csrf is not None:
         h["X-CSRF-Token"] = csrf
-    if body is not None:
-        data = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30, source_address=(src, 0))
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
-    finally:
-        c.close()
+    return request(s, method, path, body=body, headers=h, src=src)
 
 
 def raw_authz(s, value):
@@ -107,63 +89,8 @@ def cookie_of(r):
 
 # ---- the store ---------------------------------------------------------------------------
 
-def store_sql(s, sql):
-    if s.database:
-        subprocess.run(["psql", s.database, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
-        return
-    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-    try:
-        db.execute(sql)
-        db.commit()
-    finally:
-        db.close()
-
-
-def store_query(s, sql):
-    if s.database:
-        out = subprocess.run(["psql", s.database, "-X", "-q", "-At", "-F", "\x1f", "-c", sql],
-                             check=True, capture_output=True, text=True).stdout
-        return [line.split("\x1f") for line in out.splitlines() if line]
-    db = sqlite3.connect(os.path.join(s.data_dir, "weir.db"), timeout=10)
-    try:
-        return [[str(v) for v in row] for row in db.execute(sql).fetchall()]
-    finally:
-        db.close()
-
-
-def store_bytes(s):
-    """Everything the store holds, as bytes: the SQLite files (database, WAL,
-    shared memory), or a dump of every row of the PostgreSQL database."""
-    if not s.database:
-        out = b""
-        for name in os.listdir(s.data_dir):
-            if name.startswith("weir.db"):
-                with open(os.path.join(s.data_dir, name), "rb") as f:
-                    out += f.read()
-        return out
-    return subprocess.run(["pg_dump", "-d", s.database, "--data-only"], check=True, capture_output=True).stdout
-
-
-def token_hash(s, tok):
-    """The stored form of a token (docs/auth.md): keyed BLAKE2b-256 under the
-    token-hash subkey of weir.key, in hex."""
-    with open(os.path.join(s.data_dir, "weir.key")) as f:
-        master = base64.b64decode(f.read().split("\n")[1])
-    # crypto_kdf_derive_from_key(32, id 1, "weirtokn", master)
-    sub = hashlib.blake2b(b"", digest_size=32, key=master, salt=(1).to_bytes(8, "little"), person=b"weirtokn").digest()
-    return hashlib.blake2b(tok.encode(), digest_size=32, key=sub).hexdigest()
-
-
 def count(s, table, where):
-    return int(store_query(s, f"SELECT COUNT(*) FROM {table} WHERE {where}")[0][0])
-
-
-def is_problem(c, r, status, what, code=None):
-    ok = c.eq(r.status, status, f"{what}: status ({r.body[:200]})")
-    c.check((r.header("Content-Type") or "").startswith(PROBLEM), f"{what}: problem+json, got {r.header('Content-Type')}")
-    if code:
-        c.eq((r.json or {}).get("code"), code, f"{what}: code")
-    return ok
+    return int(store_rows(s, f"SELECT COUNT(*) FROM {table} WHERE {where}")[0][0])
 
 
 # ---- sections ---------------------------------------------------------------------------
@@ -324,7 +251,7 @@ def t_timeouts(c, s):
     c.check(bool(sid), "idle: a session to age")
     store_sql(s, f"UPDATE sessions SET last_seen_at = {now_us() - (IDLE_MIN - 1) * 60 * 10**6} WHERE id = '{sid}'")
     c.eq(req(s, "GET", "/api/v1/me", cookie=cookie).status, 200, f"idle: unused for {IDLE_MIN - 1} of {IDLE_MIN} min, still valid")
-    seen = int(store_query(s, f"SELECT last_seen_at FROM sessions WHERE id = '{sid}'")[0][0])
+    seen = int(store_rows(s, f"SELECT last_seen_at FROM sessions WHERE id = '{sid}'")[0][0])
     c.check(now_us() - seen < 60 * 10**6, "idle: a use moves last_seen_at forward")
     store_sql(s, f"UPDATE sessions SET last_seen_at = {now_us() - (IDLE_MIN * 60 + 5) * 10**6} WHERE id = '{sid}'")
     r = req(s, "GET", "/api/v1/me", cookie=cookie)
@@ -334,7 +261,7 @@ def t_timeouts(c, s):
     # absolute: expires_at in the past → ended even though just used
     cookie, _ = cookie_of(login(s, ADMIN_EMAIL, ADMIN_PASSWORD))
     sid = session_id(s, cookie)
-    row = store_query(s, f"SELECT created_at, expires_at FROM sessions WHERE id = '{sid}'")[0]
+    row = store_rows(s, f"SELECT created_at, expires_at FROM sessions WHERE id = '{sid}'")[0]
     c.eq(int(row[1]) - int(row[0]), MAX_HOURS * 3600 * 10**6, "absolute: expires_at = sign-in + session_max_hours")
     store_sql(s, f"UPDATE sessions SET expires_at = {now_us() - 10**6}, last_seen_at = {now_us()} WHERE id = '{sid}'")
     r = req(s, "GET", "/api/v1/me", cookie=cookie)
@@ -384,14 +311,14 @@ def t_pats(c, s, admin_pat):
     # never stored: neither the whole token nor its secret part, nor session cookies
     secret_tokens = [tok, tok2, dave, erin, admin_pat]
     cookie, _ = cookie_of(login(s, ADMIN_EMAIL, ADMIN_PASSWORD))
-    blob = store_bytes(s)
+    blob = store_text(s)
     c.check(len(blob) > 10000, f"read the store's bytes ({len(blob)})")
     # positive control: what the store does hold is the keyed hash (so the search reads the right bytes)
-    c.check(token_hash(s, tok).encode() in blob and token_hash(s, cookie).encode() in blob,
+    c.check(token_hash(s, tok) in blob and token_hash(s, cookie) in blob,
             "the store holds the tokens' keyed hashes (the bytes searched are the right ones)")
     for t in secret_tokens:
-        c.check(t.encode() not in blob and t[6:49].encode() not in blob, f"the token {t[:10]}… (or its secret part) is not in the store")
-    c.check(cookie.encode() not in blob and cookie[6:49].encode() not in blob, "the session cookie value is not in the store")
+        c.check(t not in blob and t[6:49] not in blob, f"the token {t[:10]}… (or its secret part) is not in the store")
+    c.check(cookie not in blob and cookie[6:49] not in blob, "the session cookie value is not in the store")
     log = s.read_log()
     c.check(not any(t in log or t[6:49] in log for t in secret_tokens + [cookie]), "no token in the server log")
 
@@ -402,8 +329,7 @@ def t_pats(c, s, admin_pat):
         raw = base64.urlsafe_b64decode(body + "=")
         c.check(re.fullmatch(r"[A-Za-z0-9_-]{43}", body) is not None and len(raw) == 32,
                 f"PAT secret: 43 base64url chars = {len(raw) * 8} bits (>= 256)")
-        c.eq(t[49:], base64.urlsafe_b64encode(hashlib.blake2b(t[:49].encode(), digest_size=16).digest()[:4]).rstrip(b"=").decode(),
-             "PAT check characters")
+        c.eq(t[49:], with_check(t[:49])[49:], "PAT check characters")
     c.check(tok[6:49] != tok2[6:49], "two PATs have different secrets")
 
 
@@ -451,8 +377,7 @@ def t_pat_rules(c, s, admin_pat):
 
 def t_malformed(c, s, admin_pat):
     good = admin_pat
-    head = "weirp_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
-    unknown = head + base64.urlsafe_b64encode(hashlib.blake2b(head.encode(), digest_size=16).digest()[:4]).rstrip(b"=").decode()
+    unknown = with_check("weirp_" + b64url(secrets.token_bytes(32)))
 
     def flip(t, i):
         ch = "A" if t[i] != "A" else "B"
@@ -501,23 +426,13 @@ def t_malformed(c, s, admin_pat):
 def suite(c, weir, src, db_url):
     n_free = backoff_free_failures(src)
     extra = ["--session-idle-min", str(IDLE_MIN), "--session-max-hours", str(MAX_HOURS), "--pat-max-days", str(PAT_MAX_DAYS)]
-    sections = []
+    section = Sections(c)
     with Server(weir, database=db_url, extra=extra) as s:
         admin_pat = s.admin_token()
         for who in ("carol", "dave", "erin", "disabled"):
             s.add_user(f"{who}@test.local", password=PW)
-        uid_disabled = store_query(s, "SELECT id FROM users WHERE email = 'disabled@test.local'")[0][0]
+        uid_disabled = store_rows(s, "SELECT id FROM users WHERE email = 'disabled@test.local'")[0][0]
         store_sql(s, f"UPDATE users SET disabled = 1 WHERE id = '{uid_disabled}'")
-
-        def section(name, fn, *a):
-            t0 = time.time()
-            try:
-                out = fn(*a)
-            except Exception:  # noqa: BLE001
-                c.check(False, f"{name} raised:\n{traceback.format_exc()}")
-                out = None
-            sections.append(f"{name} {time.time() - t0:.1f}s")
-            return out
 
         got = section("login", t_login, c, s)
         section("bad-login", t_bad_login, c, s)
@@ -537,27 +452,8 @@ def suite(c, weir, src, db_url):
         bad = [ln for ln in s.read_log().splitlines()
                if ("request failed" in ln and '"/readyz"' not in ln) or "store error" in ln]
         c.check(not bad, "no request failed with 5xx (server log): " + "\n".join(bad[:10]))
-    print(f"[{'postgresql' if db_url else 'sqlite'}] " + ", ".join(sections), flush=True)
-
-
-def main():
-    if len(sys.argv) < 3:
-        print("usage: test_sessions.py WEIR SRC", file=sys.stderr)
-        return 2
-    weir, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-    total = Checks()
-    for url in store_urls():
-        c = Checks()
-        t0 = time.time()
-        try:
-            suite(c, weir, src, url)
-        except Exception:  # noqa: BLE001
-            c.check(False, f"suite raised:\n{traceback.format_exc()}")
-        print(f"[{'postgresql' if url else 'sqlite'}] {c.passed} passed, {c.failed} failed in {time.time() - t0:.1f} s", flush=True)
-        total.passed += c.passed
-        total.failed += c.failed
-    return total.done()
+    print(f"[{'postgresql' if db_url else 'sqlite'}] " + ", ".join(section.times), flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_per_store(suite))

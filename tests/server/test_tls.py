@@ -16,7 +16,6 @@
 TLS does not depend on the store: SQLite only.
 """
 import http.client
-import json
 import os
 import shutil
 import socket
@@ -29,7 +28,7 @@ import traceback
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, LOG_DIR, Checks, Response, Server, free_port  # noqa: E402
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Checks, Sections, Server, exchange, free_port  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # ssl.TLSVersion.TLSv1 / TLSv1_1 on purpose
 EXIT_USAGE = 2
@@ -81,20 +80,7 @@ def context(cafile, minv=None, maxv=None, legacy=False):
 def https(port, ctx, method, path, token=None, body=None, headers=None):
     """One request over HTTPS to 127.0.0.1 (the certificate names that address
     as well as localhost, and Python checks the IP address against it)."""
-    h = dict(headers or {})
-    data = None
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ctx)
-    try:
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
-    finally:
-        c.close()
+    return exchange(http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ctx), method, path, token, body, headers)
 
 
 def handshake(port, ctx, server_hostname="localhost"):
@@ -122,18 +108,6 @@ def wait_tls_ready(s, ctx, timeout=15):
             pass
         time.sleep(0.05)
     raise RuntimeError("weir serve (TLS) did not become ready")
-
-
-def discard(s):
-    """Stop a Server started by hand and remove what it left (its log stays
-    when the suite collects logs, harness.py)."""
-    s.stop()
-    shutil.rmtree(s.data_dir, ignore_errors=True)
-    if not LOG_DIR:
-        try:
-            os.unlink(s.log_path)
-        except OSError:
-            pass
 
 
 def cookie_attrs(r):
@@ -286,17 +260,9 @@ def main():
         return 2
     weir = os.path.abspath(sys.argv[1])
     c = Checks()
-    sections = []
+    section = Sections(c)
     t_start = time.time()
     tmp = tempfile.mkdtemp(prefix="weir-tls-")
-
-    def section(name, fn, *a):
-        t0 = time.time()
-        try:
-            fn(*a)
-        except Exception:  # noqa: BLE001
-            c.check(False, f"{name} raised:\n{traceback.format_exc()}")
-        sections.append(f"{name} {time.time() - t0:.1f}s")
 
     try:
         if not shutil.which("certtool"):
@@ -314,7 +280,7 @@ def main():
             section("https", t_https, c, s, s.port, cert)
             section("plain-to-tls", t_plain_to_tls, c, s, s.port, cert)
         finally:
-            discard(s)
+            s.discard()
         # an RSA certificate works as well
         s = Server(weir, extra=["--tls-cert", rsa_cert, "--tls-key", rsa_key])
         try:
@@ -325,12 +291,12 @@ def main():
         except Exception:  # noqa: BLE001
             c.check(False, f"RSA certificate:\n{traceback.format_exc()}")
         finally:
-            discard(s)
+            s.discard()
         section("plain-server", t_plain_server, c, weir)
         section("bad-config", t_bad_config, c, weir, tmp, cert, key, other_key)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(", ".join(sections) + f"; total {time.time() - t_start:.1f} s", flush=True)
+    print(", ".join(section.times) + f"; total {time.time() - t_start:.1f} s", flush=True)
     return c.done()
 
 

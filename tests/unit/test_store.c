@@ -228,6 +228,30 @@ static const char *const odd_texts[] = {
     "",
 };
 
+/* More parameters than the backends keep on the stack (PostgreSQL: its
+ * inline arrays), with an odd count so any misaligned layout shows. */
+static void test_many_params(void **state) {
+    fx *f = *state;
+    db_err err;
+    enum { N = 19 };
+    db_val p[N];
+    char sql[512] = "SELECT ";
+    for (int i = 0; i < N; i++) {
+        p[i] = i % 2 ? DB_TEXT("t") : DB_INT(i);
+        char part[32];
+        snprintf(part, sizeof part, "%s$%d", i ? ", " : "", i + 1);
+        strcat(sql, part);
+    }
+    db_rows *rows = NULL;
+    CHECK(db_exec(f->d, sql, p, N, &rows, &err));
+    assert_int_equal(db_rows_count(rows), 1);
+    for (int i = 0; i < N; i++) {
+        if (i % 2) assert_string_equal(db_rows_text(rows, 0, (size_t)i), "t");
+        else assert_int_equal(db_rows_int(rows, 0, (size_t)i), i);
+    }
+    db_rows_free(rows);
+}
+
 static void test_params_every_type(void **state) {
     fx *f = *state;
     db_err err;
@@ -1088,6 +1112,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test_setup_teardown(test_migrate_refuses_newer, setup, teardown),           \
     cmocka_unit_test_setup_teardown(test_migrate_concurrent, setup_empty, teardown),        \
     cmocka_unit_test_setup_teardown(test_params_every_type, setup, teardown),               \
+    cmocka_unit_test_setup_teardown(test_many_params, setup, teardown),                     \
     cmocka_unit_test_setup_teardown(test_conflict_and_errors, setup, teardown),             \
     cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),                    \
     cmocka_unit_test_setup_teardown(test_rows_accessors, setup, teardown),                  \

@@ -10,13 +10,13 @@ import { api, ApiError, can, isFinal, type Me, type Run } from '../api';
 import { Catalog } from '../lib/catalog';
 import {
   boardToGraph, edgeClass, edgeId, graphToBoard, isComment, COMMENT_PREFIX,
-  type BoardMeta, type CommentNodeData, type GraphEdge, type GraphNode, type WeirNodeData,
+  type CommentNodeData, type GraphEdge, type GraphNode, type WeirNodeData,
 } from '../lib/convert';
 import { UndoStack } from '../lib/history';
 import { idBase, uniqueId } from '../lib/ids';
 import { expandPins, splitKey, type Pin } from '../lib/pins';
 import { checkWire, type RuleContext, type Wire } from '../lib/rules';
-import type { BoardError, CatalogNode } from '../lib/types';
+import type { BoardError, BoardMeta, CatalogNode } from '../lib/types';
 import { IconComment, IconFit, IconPlay, IconRedo, IconSave, IconUndo } from '../ui/icons';
 import { Link } from '../ui/Link';
 import { navigate, setNavigationGuard } from '../ui/router';

@@ -2,10 +2,9 @@
 // or, with nothing selected, the board itself and its variables.
 import { memo } from 'react';
 import { capabilityNames, type Catalog } from '../lib/catalog';
-import type { BoardMeta } from '../lib/convert';
 import { expandPins } from '../lib/pins';
 import { describeShape } from '../lib/rules';
-import type { BoardError, BoardNode, BoardVariable, PinType, ValueType } from '../lib/types';
+import type { BoardError, BoardMeta, BoardNode, BoardVariable, PinType, ValueType } from '../lib/types';
 import { uniqueId } from '../lib/ids';
 import { LiteralInput } from './LiteralInput';
 import { IconPlus, IconTrash } from '../ui/icons';

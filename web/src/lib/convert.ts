@@ -1,7 +1,7 @@
 // Board document ↔ the editor's graph (React Flow nodes and edges), both
 // ways without loss: fields the editor does not know are carried along, so a
 // board opened and saved keeps everything it had.
-import type { Board, BoardComment, BoardConnection, BoardNode, BoardVariable, CatalogNode } from './types';
+import type { Board, BoardComment, BoardConnection, BoardMeta, BoardNode, CatalogNode } from './types';
 import { expandPins, formatRef, parseRef, refKey, type Pin } from './pins';
 
 export const BOARD_FORMAT = 'weir-board/1';
@@ -39,17 +39,6 @@ export interface GraphEdge {
   data?: { extra?: Record<string, unknown>; [k: string]: unknown };
   selected?: boolean;
   [k: string]: unknown;
-}
-
-/** Everything of the board but its nodes, connections and comments. */
-export interface BoardMeta {
-  format: string;
-  id: string;
-  name?: string;
-  description?: string;
-  version?: string;
-  variables?: BoardVariable[];
-  [more: string]: unknown;
 }
 
 export interface Graph {

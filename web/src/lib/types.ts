@@ -80,17 +80,21 @@ export interface BoardVariable {
   [more: string]: unknown;
 }
 
-export interface Board {
+/** Everything of the board but its nodes, connections and comments. */
+export interface BoardMeta {
   format: string;
   id: string;
   name?: string;
   description?: string;
   version?: string;
   variables?: BoardVariable[];
+  [more: string]: unknown;
+}
+
+export interface Board extends BoardMeta {
   nodes: BoardNode[];
   connections: BoardConnection[];
   comments?: BoardComment[];
-  [more: string]: unknown;
 }
 
 /** One error of `weir validate` / a board save. */

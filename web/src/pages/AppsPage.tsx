@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, can, type AppAccess, type Me } from '../api';
-import { Dialog } from '../ui/Dialog';
+import { api, can, type AppAccess, type Me } from '../api';
+import { DeleteDialog, NameDialog, useAttempt } from '../ui/forms';
 import { Link } from '../ui/Link';
 import { navigate } from '../ui/router';
 import { useToast } from '../ui/toasts';
@@ -12,53 +12,38 @@ export function AppsPage({ me, onChanged }: { me: Me; onChanged: () => Promise<v
   const [deleting, setDeleting] = useState<AppAccess | null>(null);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, attempt] = useAttempt();
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    return attempt('The app was not created', async () => {
       const a = await api.createApp(name.trim(), description.trim());
       setCreating(false);
       setName('');
       setDescription('');
       await onChanged();
       navigate({ page: 'boards', app: a.id });
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The app was not created');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const rename = async (e: FormEvent) => {
+  const rename = (e: FormEvent) => {
     e.preventDefault();
     if (!renaming) return;
-    setBusy(true);
-    try {
+    return attempt('The app was not renamed', async () => {
       await api.renameApp(renaming.id, name.trim());
       setRenaming(null);
       await onChanged();
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The app was not renamed');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const remove = async () => {
+  const remove = () => {
     if (!deleting) return;
-    setBusy(true);
-    try {
+    return attempt('The app was not deleted', async () => {
       await api.deleteApp(deleting.id);
       toast(`Deleted ${deleting.name}.`, 'success');
       setDeleting(null);
       await onChanged();
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The app was not deleted');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -97,40 +82,19 @@ export function AppsPage({ me, onChanged }: { me: Me; onChanged: () => Promise<v
         </ul>
       )}
 
-      <Dialog title="New app" open={creating} onClose={() => setCreating(false)}>
-        <form onSubmit={create} className="form">
-          <label className="field"><span>Name</span>
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          </label>
-          <label className="field"><span>Description</span>
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
-          <div className="form-actions">
-            <button type="button" className="btn ghost" onClick={() => setCreating(false)}>Cancel</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create app</button>
-          </div>
-        </form>
-      </Dialog>
+      <NameDialog title="New app" open={creating} onClose={() => setCreating(false)} name={name} setName={setName} busy={busy}
+        submit="Create app" onSubmit={create}>
+        <label className="field"><span>Description</span>
+          <input value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+      </NameDialog>
 
-      <Dialog title="Rename app" open={!!renaming} onClose={() => setRenaming(null)}>
-        <form onSubmit={rename} className="form">
-          <label className="field"><span>Name</span>
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          </label>
-          <div className="form-actions">
-            <button type="button" className="btn ghost" onClick={() => setRenaming(null)}>Cancel</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Rename</button>
-          </div>
-        </form>
-      </Dialog>
+      <NameDialog title="Rename app" open={!!renaming} onClose={() => setRenaming(null)} name={name} setName={setName} busy={busy}
+        submit="Rename" onSubmit={rename} />
 
-      <Dialog title="Delete app" open={!!deleting} onClose={() => setDeleting(null)}>
+      <DeleteDialog title="Delete app" open={!!deleting} onClose={() => setDeleting(null)} busy={busy} confirm="Delete app" onConfirm={remove}>
         <p>Delete <strong>{deleting?.name}</strong> with all its boards, runs, events and secrets? This cannot be undone.</p>
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={() => setDeleting(null)}>Cancel</button>
-          <button type="button" className="btn danger" disabled={busy} onClick={remove}>Delete app</button>
-        </div>
-      </Dialog>
+      </DeleteDialog>
     </div>
   );
 }

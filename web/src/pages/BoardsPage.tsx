@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, can, type BoardSummary, type Me, type VersionInfo } from '../api';
 import { newBoard, slugify } from '../lib/convert';
-import { Dialog } from '../ui/Dialog';
+import { DeleteDialog, NameDialog, useAttempt } from '../ui/forms';
 import { Link } from '../ui/Link';
 import { navigate } from '../ui/router';
 import { formatTime } from '../ui/time';
@@ -17,7 +17,7 @@ export function BoardsPage({ me, appId }: { me: Me; appId: string; onChanged: ()
   const [deleting, setDeleting] = useState<BoardSummary | null>(null);
   const [versions, setVersions] = useState<Record<string, VersionInfo[] | 'loading'>>({});
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, attempt] = useAttempt();
   const write = can(app, 'write_boards');
 
   const load = useCallback(async () => {
@@ -30,51 +30,36 @@ export function BoardsPage({ me, appId }: { me: Me; appId: string; onChanged: ()
   }, [appId]);
   useEffect(() => { load(); }, [load]);
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    return attempt('The board was not created', async () => {
       const n = name.trim();
       const r = await api.createBoard(appId, n, newBoard(slugify(n), n));
       setCreating(false);
       navigate({ page: 'editor', app: appId, board: r.id });
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The board was not created');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const rename = async (e: FormEvent) => {
+  const rename = (e: FormEvent) => {
     e.preventDefault();
     if (!renaming) return;
-    setBusy(true);
-    try {
+    return attempt('The board was not renamed', async () => {
       const cur = await api.board(appId, renaming.id);
       const n = name.trim();
       await api.saveBoard(appId, renaming.id, { ...cur.board, name: n }, cur.version, n);
       setRenaming(null);
       await load();
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The board was not renamed');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const remove = async () => {
+  const remove = () => {
     if (!deleting) return;
-    setBusy(true);
-    try {
+    return attempt('The board was not deleted', async () => {
       await api.deleteBoard(appId, deleting.id);
       toast(`Deleted ${deleting.name}.`, 'success');
       setDeleting(null);
       await load();
-    } catch (err) {
-      toast((err as ApiError).message, 'error', 'The board was not deleted');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const toggleVersions = async (b: BoardSummary) => {
@@ -119,36 +104,15 @@ export function BoardsPage({ me, appId }: { me: Me; appId: string; onChanged: ()
         </table>
       )}
 
-      <Dialog title="New board" open={creating} onClose={() => setCreating(false)}>
-        <form onSubmit={create} className="form">
-          <label className="field"><span>Name</span>
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          </label>
-          <div className="form-actions">
-            <button type="button" className="btn ghost" onClick={() => setCreating(false)}>Cancel</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create board</button>
-          </div>
-        </form>
-      </Dialog>
-      <Dialog title="Rename board" open={!!renaming} onClose={() => setRenaming(null)}>
-        <form onSubmit={rename} className="form">
-          <label className="field"><span>Name</span>
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-          </label>
-          <p className="muted small">Renaming saves a new version.</p>
-          <div className="form-actions">
-            <button type="button" className="btn ghost" onClick={() => setRenaming(null)}>Cancel</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Rename</button>
-          </div>
-        </form>
-      </Dialog>
-      <Dialog title="Delete board" open={!!deleting} onClose={() => setDeleting(null)}>
+      <NameDialog title="New board" open={creating} onClose={() => setCreating(false)} name={name} setName={setName} busy={busy}
+        submit="Create board" onSubmit={create} />
+      <NameDialog title="Rename board" open={!!renaming} onClose={() => setRenaming(null)} name={name} setName={setName} busy={busy}
+        submit="Rename" onSubmit={rename}>
+        <p className="muted small">Renaming saves a new version.</p>
+      </NameDialog>
+      <DeleteDialog title="Delete board" open={!!deleting} onClose={() => setDeleting(null)} busy={busy} confirm="Delete board" onConfirm={remove}>
         <p>Delete <strong>{deleting?.name}</strong> and all its versions? Its past runs stay in the history.</p>
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={() => setDeleting(null)}>Cancel</button>
-          <button type="button" className="btn danger" disabled={busy} onClick={remove}>Delete board</button>
-        </div>
-      </Dialog>
+      </DeleteDialog>
     </div>
   );
 }
