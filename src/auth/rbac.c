@@ -82,11 +82,30 @@ json_t *perm_set_to_json(perm_set s) {
     return a;
 }
 
-perm_set perm_set_from_text(const char *text) {
+static perm_set parse_text(const char *text) {
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
     perm_set s = 0;
     if (!j || perm_set_from_json(j, &s, NULL, 0) != 0) s = 0;
     json_decref(j);
+    return s;
+}
+
+/* Every request turns a role's and a token's stored permission text into a
+ * set; the same few texts come back again and again, so each thread keeps
+ * the last PERM_MEMO_SLOTS it parsed (the mapping is pure: no invalidation). */
+#define PERM_MEMO_SLOTS 8
+#define PERM_MEMO_TEXT  512   /* longer texts are parsed every time */
+perm_set perm_set_from_text(const char *text) {
+    static _Thread_local struct { char text[PERM_MEMO_TEXT]; perm_set set; bool used; } memo[PERM_MEMO_SLOTS];
+    static _Thread_local unsigned next;
+    if (!text || strlen(text) >= PERM_MEMO_TEXT) return parse_text(text);
+    for (unsigned i = 0; i < PERM_MEMO_SLOTS; i++)
+        if (memo[i].used && !strcmp(memo[i].text, text)) return memo[i].set;
+    perm_set s = parse_text(text);
+    unsigned k = next++ % PERM_MEMO_SLOTS;
+    strcpy(memo[k].text, text);
+    memo[k].set = s;
+    memo[k].used = true;
     return s;
 }
 
