@@ -26,20 +26,29 @@ static int64_t next_time(void) {
     }
 }
 
-static uint64_t random64(void) {
-    static _Thread_local unsigned char pool[1024];
+void id_random(void *out, size_t n) {
+    static _Thread_local unsigned char pool[4096];
     static _Thread_local size_t used = sizeof pool;
-    if (used + 8 > sizeof pool) {
-        size_t got = 0;
-        while (got < sizeof pool) {
-            ssize_t n = getrandom(pool + got, sizeof pool - got, 0);
-            if (n > 0) got += (size_t)n;
+    unsigned char *o = out;
+    while (n) {
+        if (used == sizeof pool) {
+            size_t got = 0;
+            while (got < sizeof pool) {
+                ssize_t r = getrandom(pool + got, sizeof pool - got, 0);
+                if (r > 0) got += (size_t)r;
+            }
+            used = 0;
         }
-        used = 0;
+        size_t k = sizeof pool - used < n ? sizeof pool - used : n;
+        memcpy(o, pool + used, k);
+        memset(pool + used, 0, k);  /* handed-out bytes do not stay in memory */
+        used += k, o += k, n -= k;
     }
+}
+
+static uint64_t random64(void) {
     uint64_t v;
-    memcpy(&v, pool + used, 8);
-    used += 8;
+    id_random(&v, sizeof v);
     return v;
 }
 

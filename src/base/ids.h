@@ -17,6 +17,9 @@ void id_new(const char *prefix, char out[ID_MAX]);
 /* Whether s looks like an id of that prefix (so user input can be checked
  * before it reaches a query or a path). */
 bool id_valid(const char *prefix, const char *s);
+/* n random bytes from a per-thread pool refilled by getrandom, so small
+ * draws cost no system call. */
+void id_random(void *out, size_t n);
 /* Microseconds since the epoch, wall clock. */
 int64_t now_us(void);
 

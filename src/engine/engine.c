@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,27 +30,16 @@ const char *run_status_name(run_status s) {
     return (unsigned)s <= RUN_CANCELLED ? names[s] : "?";
 }
 
-/* Run ids: 128 random bits in hex, from a per-thread pool refilled by
- * getrandom, so an id costs no system call. */
+/* Run ids: 128 random bits in hex (ids.h's pool: no system call per id). */
 static void make_run_id(char out[33]) {
-    static _Thread_local unsigned char pool[4096];
-    static _Thread_local size_t used = sizeof pool;
-    if (used + 16 > sizeof pool) {
-        size_t got = 0;
-        while (got < sizeof pool) {
-            ssize_t n = getrandom(pool + got, sizeof pool - got, 0);
-            if (n > 0) got += (size_t)n;
-        }
-        used = 0;
-    }
+    unsigned char rnd[16];
+    id_random(rnd, sizeof rnd);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[pool[used + i] >> 4];
-        out[2 * i + 1] = hex[pool[used + i] & 15];
+        out[2 * i] = hex[rnd[i] >> 4];
+        out[2 * i + 1] = hex[rnd[i] & 15];
     }
-    memset(pool + used, 0, 16);
-    used += 16;
-    out[32] = '\0';
+    out[32] = 0;
 }
 
 /* ---- strands --------------------------------------------------------------- */
