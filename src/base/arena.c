@@ -1,5 +1,9 @@
 /* arena.c — see arena.h. Blocks grow geometrically up to ARENA_MAX_BLOCK;
- * an allocation larger than a block gets a block of its own. */
+ * an allocation larger than a block gets a block of its own.
+ *
+ * Each thread keeps one freed block of ARENA_SPARE_BYTES for its next arena:
+ * a server thread makes an arena per run, and with glibc every malloc of a
+ * block this size first consolidates the small-chunk bins. */
 #include "base/arena.h"
 
 #include <stdarg.h>
@@ -17,6 +21,24 @@ struct arena_block {
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
+#define ARENA_SPARE_BYTES 4096
+
+static _Thread_local arena_block *spare;  /* one per thread; lives as long as the thread */
+
+static arena_block *block_new(size_t size) {
+    if (size == ARENA_SPARE_BYTES && spare) {
+        arena_block *b = spare;
+        spare = NULL;
+        return b;
+    }
+    return malloc(sizeof(arena_block) + size);
+}
+
+static void block_free(arena_block *b) {
+    if (b->size == ARENA_SPARE_BYTES && !spare) spare = b;
+    else free(b);
+}
+
 void arena_init(arena *a, size_t first_block) {
     a->head = NULL;
     a->used = 0;
@@ -27,7 +49,7 @@ void arena_init(arena *a, size_t first_block) {
 static int arena_grow(arena *a, size_t need) {
     size_t size = a->block_size;
     if (size < need) size = need;
-    arena_block *b = malloc(sizeof *b + size);
+    arena_block *b = block_new(size);
     if (!b) return -1;
     b->next = a->head;
     b->size = size;
@@ -82,7 +104,7 @@ void arena_free(arena *a) {
     arena_block *b = a->head;
     while (b) {
         arena_block *next = b->next;
-        free(b);
+        block_free(b);
         b = next;
     }
     a->head = NULL;

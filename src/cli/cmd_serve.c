@@ -178,7 +178,7 @@ static int token_usage(FILE *out) {
     fprintf(out, "usage: weir token create --user EMAIL --name NAME [--expires-in 30d] [--scopes P1,P2,…]\n"
                  "                         [--data-dir DIR] [--database URL] [--config FILE]\n"
                  "  creates a personal access token and prints it once (last line of standard output).\n"
-                 "  --expires-in: Nd, Nh or Nm (default 30d); --scopes: permission names (default admin,instance_admin;\n"
+                 "  --expires-in: Nd, Nh, Nm or Ns (default 30d); --scopes: permission names (default admin,instance_admin;\n"
                  "  the token's rights are always the user's own rights intersected with its scopes).\n");
     return out == stdout ? EXIT_OK : EXIT_USAGE;
 }
@@ -193,7 +193,7 @@ int cmd_token(int argc, char **argv) {
     if (!email || !name) return token_usage(stderr);
     int64_t secs = accounts_parse_duration(exp ? exp : "30d");
     if (secs <= 0) {
-        fprintf(stderr, "weir token create: --expires-in takes Nd, Nh or Nm (e.g. 30d)\n");
+        fprintf(stderr, "weir token create: --expires-in takes Nd, Nh, Nm or Ns (e.g. 30d)\n");
         return EXIT_USAGE;
     }
     json_t *arr = json_array();

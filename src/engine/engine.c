@@ -8,6 +8,8 @@
  * read every 32 nodes, or at once by nodes that wait. */
 #include "engine/internal.h"
 
+#include "base/strbuf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,21 +391,50 @@ void run_free(run *r) {
     free(r);
 }
 
+json_t *run_result(run *r) { return r->has_result ? redact_value(r, r->result) : json_null(); }
+
+json_t *run_error(run *r) {
+    if (!r->err_code) return NULL;
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(r->err_code));
+    json_object_set_new(e, "node", r->err_node ? json_string(r->err_node) : json_null());
+    json_object_set_new(e, "message", json_string(r->err_msg ? r->err_msg : r->err_code));
+    return e;
+}
+
+static const char *const log_levels[] = {"debug", "info", "warn", "error"};
+
+void run_report_details(run *r, strbuf *sb) {
+    sb_puts(sb, "{\"logs\":[");
+    for (size_t i = 0; i < r->nlogs; i++) {
+        const log_entry *l = &r->logs[i];
+        sb_puts(sb, i ? ",{\"node\":" : "{\"node\":");
+        sb_json_string(sb, l->node, strlen(l->node));
+        sb_puts(sb, ",\"level\":\"");
+        sb_puts(sb, log_levels[l->level & 3]);
+        sb_puts(sb, "\",\"message\":");
+        sb_json_string(sb, l->message, strlen(l->message));
+        sb_putc(sb, '}');
+    }
+    sb_putc(sb, ']');
+    if (r->logs_truncated) sb_puts(sb, ",\"logs_truncated\":true");
+    if (r->req.trace) {
+        sb_puts(sb, ",\"trace\":");
+        trace_write(r, sb);
+        if (r->trace_truncated) sb_puts(sb, ",\"trace_truncated\":true");
+        if (atomic_load(&r->trace_vals_full)) sb_puts(sb, ",\"trace_values_truncated\":true");
+    }
+    sb_putc(sb, '}');
+}
+
 json_t *run_report(run *r) {
     json_t *o = json_object();
     json_object_set_new(o, "run_id", json_string(r->id));
     json_object_set_new(o, "status", json_string(run_status_name(r->status)));
-    json_object_set_new(o, "result", r->has_result ? redact_value(r, r->result) : json_null());
-    if (r->err_code) {
-        json_t *e = json_object();
-        json_object_set_new(e, "code", json_string(r->err_code));
-        json_object_set_new(e, "node", r->err_node ? json_string(r->err_node) : json_null());
-        json_object_set_new(e, "message", json_string(r->err_msg ? r->err_msg : r->err_code));
-        json_object_set_new(o, "error", e);
-    } else {
-        json_object_set_new(o, "error", json_null());
-    }
-    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    json_object_set_new(o, "result", run_result(r));
+    json_t *e = run_error(r);
+    json_object_set_new(o, "error", e ? e : json_null());
+    const char *const *levels = log_levels;
     json_t *logs = json_array();
     for (size_t i = 0; i < r->nlogs; i++) {
         const log_entry *l = &r->logs[i];

@@ -59,6 +59,18 @@ run_status run_execute(run *r);
 void run_cancel(run *r);
 /* The report of boards.md §4 as a new JSON object. */
 json_t *run_report(run *r);
+/* The same report in parts, for a caller that stores it as text (the
+ * server): the result (redacted; JSON null when there is none) and the error
+ * object (NULL when none) as new references, and the rest of the report —
+ * {"logs", "trace", and the *_truncated flags}, exactly as run_report has
+ * them — appended to sb as compact JSON text. */
+json_t *run_result(run *r);
+json_t *run_error(run *r);
+struct strbuf;
+void run_report_details(run *r, struct strbuf *sb);
+/* The trace entries' node types and durations (metrics), without a report. */
+size_t run_trace_count(const run *r);
+bool run_trace_at(const run *r, size_t i, const char **type, uint64_t *duration_us);
 const char *run_id(const run *r);
 run_status run_get_status(const run *r);
 void run_free(run *r);

@@ -129,6 +129,8 @@ static inline trace_rec *trace_rec_start(run *r, trace_rec *tv) {
 void engine_trace(node_ctx *c, bool failed, uint64_t start_us, uint64_t end_us);
 /* The report's "trace" array (trace.c); releasing the values it holds. */
 json_t *trace_report(run *r);
+struct strbuf;
+void trace_write(run *r, struct strbuf *sb);  /* trace_report's array, as JSON text */
 void trace_free(run *r);
 void run_fail(strand *s, const char *code, const char *node, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsontext.h"
 #include "base/limits.h"
 #include "base/textfmt.h"
 
@@ -187,4 +188,109 @@ json_t *trace_report(run *r) {
         json_array_append_new(tr, e);
     }
     return tr;
+}
+
+/* ---- the same report as text (trace_write), without building it as JSON ---- */
+
+/* A value as val_json would make it, written straight: only values that
+ * need masking are copied. */
+static void write_val(run *r, const trace_val *t, strbuf *sb) {
+    value v = t->v;
+    if (t->big || v.secret || (v.kind == V_JSON && r->nsecrets)) {
+        json_t *j = val_json(r, t);
+        sb_json(sb, j ? j : json_null());
+        json_decref(j);
+        return;
+    }
+    switch ((value_kind)v.kind) {
+    case V_NULL: sb_append(sb, "null", 4); return;
+    case V_BOOL: sb_puts(sb, v.u.b ? "true" : "false"); return;
+    case V_JSON: sb_json(sb, v.u.j); return;
+    case V_INT:
+    case V_FLOAT: {
+        json_t *j = value_to_json(v);
+        sb_json(sb, j ? j : json_null());
+        json_decref(j);
+        return;
+    }
+    }
+}
+
+/* The pin key of a value ("name", or "name#2" for a repeated pin's copy). */
+static const char *pin_key(const plan_pin *p, char *buf, size_t n) {
+    if (!p->copy) return p->name;
+    snprintf(buf, n, "%s#%u", p->name, p->copy + 1u);
+    return buf;
+}
+
+/* One side (inputs or outputs) of an entry: like a JSON object, a pin noted
+ * twice keeps its first place and its last value. */
+static void write_side(run *r, const trace_entry *t, const plan_node *n, int dir, strbuf *sb) {
+    sb_putc(sb, '{');
+    bool first = true;
+    for (uint16_t k = 0; k < t->nvals; k++) {
+        const plan_pin *p = &n->pins[t->vals[k].pin];
+        if ((p->dir == DIR_OUT) != (dir == DIR_OUT)) continue;
+        bool seen = false;
+        for (uint16_t e = 0; e < k && !seen; e++) seen = t->vals[e].pin == t->vals[k].pin;
+        if (seen) continue;
+        uint16_t last = k;
+        for (uint16_t e = k + 1; e < t->nvals; e++)
+            if (t->vals[e].pin == t->vals[k].pin) last = e;
+        char key[64];
+        const char *name = pin_key(p, key, sizeof key);
+        if (!first) sb_putc(sb, ',');
+        first = false;
+        sb_json_string(sb, name, strlen(name));
+        sb_putc(sb, ':');
+        write_val(r, &t->vals[last], sb);
+    }
+    sb_putc(sb, '}');
+}
+
+static void write_uint(strbuf *sb, uint64_t u) {
+    char buf[24], *p = buf + sizeof buf;
+    do *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    sb_append(sb, p, (size_t)(buf + sizeof buf - p));
+}
+
+void trace_write(run *r, strbuf *sb) {
+    sb_putc(sb, '[');
+    for (size_t i = 0; i < r->ntrace; i++) {
+        const trace_entry *t = &r->trace[i];
+        const plan_node *n = &r->p->nodes[t->node];
+        if (i) sb_putc(sb, ',');
+        sb_puts(sb, "{\"node\":");
+        sb_json_string(sb, n->id, strlen(n->id));
+        sb_puts(sb, ",\"type\":");
+        sb_json_string(sb, n->type, strlen(n->type));
+        sb_puts(sb, t->failed ? ",\"status\":\"failed\",\"start_us\":" : ",\"status\":\"ok\",\"start_us\":");
+        write_uint(sb, t->start_us);
+        sb_puts(sb, ",\"duration_us\":");
+        write_uint(sb, t->duration_us);
+        if (t->has_vals) {
+            sb_puts(sb, ",\"inputs\":");
+            write_side(r, t, n, DIR_IN, sb);
+            sb_puts(sb, ",\"outputs\":");
+            write_side(r, t, n, DIR_OUT, sb);
+            if (t->error) {
+                char *m = redact_text(r, t->error, strlen(t->error));
+                sb_puts(sb, ",\"error\":");
+                sb_json_string(sb, m ? m : "***", m ? strlen(m) : 3);
+                free(m);
+            }
+        }
+        sb_putc(sb, '}');
+    }
+    sb_putc(sb, ']');
+}
+
+size_t run_trace_count(const run *r) { return r->ntrace; }
+
+bool run_trace_at(const run *r, size_t i, const char **type, uint64_t *duration_us) {
+    if (i >= r->ntrace) return false;
+    *type = r->p->nodes[r->trace[i].node].type;
+    *duration_us = r->trace[i].duration_us;
+    return true;
 }

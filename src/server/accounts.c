@@ -81,5 +81,6 @@ int64_t accounts_parse_duration(const char *s) {
     if (!*end || !strcmp(end, "d")) return v * 86400;
     if (!strcmp(end, "h")) return v * 3600;
     if (!strcmp(end, "m")) return v * 60;
+    if (!strcmp(end, "s")) return v;
     return -1;
 }

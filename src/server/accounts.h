@@ -31,7 +31,7 @@ int accounts_user_find(db *d, const char *email, char id_out[ID_MAX], char *err,
 int accounts_token_create(db *d, const auth_keys *k, const char *user_id, const char *name, int64_t expires_at,
                           perm_set scopes, char token_out[AUTH_TOKEN_MAX], char id_out[ID_MAX], char *err, size_t errlen);
 
-/* Parse "30d", "12h", "90m" or a plain number of days; seconds or -1. */
+/* Parse "30d", "12h", "90m", "45s" or a plain number of days; seconds or -1. */
 int64_t accounts_parse_duration(const char *s);
 
 #endif

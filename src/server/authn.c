@@ -1,12 +1,14 @@
 /* authn.c — who is calling: a bearer token (PAT weirp_, API key weirk_) or the
  * session cookie (weirs_). Secrets are never stored or logged; they are
- * looked up by their keyed hash. Revocation, expiry and disabled users are
- * checked on every request (no cache), so revoking takes effect at once. */
+ * looked up by their keyed hash. Bearer credentials and roles are cached
+ * (cache.h) — every change to them empties the cache before it is answered,
+ * and expiry is checked on each request — so revoking takes effect at once. */
 #include <microhttpd.h>
 #include <string.h>
 
 #include "auth/oidc.h"
 #include "auth/token.h"
+#include "server/cache.h"
 #include "server/srv.h"
 
 /* last_used_at is written at most this often per credential, so a busy
@@ -43,7 +45,36 @@ static void touch(srv_req *r, const char *sql, const char *id, int64_t last, int
     db_exec(r->srv->db, sql, u, 2, NULL, &e);
 }
 
+/* What a bearer credential resolved to, as cached (cache.h): revocation,
+ * disabling and role changes go through the API and empty the cache; expiry
+ * is checked on every use. */
+typedef struct cred_entry {
+    principal who;
+    int64_t expires_at, last_used;
+} cred_entry;
+
+/* A cached credential: refused if expired, else the caller. */
+static bool cached_credential(srv_req *r, const char *hash, int64_t now) {
+    cred_entry ce;
+    if (!cache_get(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce)) return false;
+    if (ce.expires_at <= now) {
+        refuse(r, ce.who.kind == PRINCIPAL_PAT ? "the token has expired" : "the key has expired");
+        return true;
+    }
+    r->who = ce.who;
+    if (now - ce.last_used > LAST_USED_EVERY_US) {
+        uint64_t gen = cache_gen(r->srv->cache);
+        touch(r, ce.who.kind == PRINCIPAL_PAT ? "UPDATE tokens SET last_used_at = $1 WHERE id = $2" : "UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
+              ce.who.cred_id, ce.last_used, now, LAST_USED_EVERY_US);
+        ce.last_used = now;
+        cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
+    }
+    return true;
+}
+
 static void resolve_pat(srv_req *r, const char *hash, int64_t now) {
+    if (cached_credential(r, hash, now)) return;
+    uint64_t gen = cache_gen(r->srv->cache);
     db_rows *rows = srv_rows(r, "SELECT t.id, t.user_id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.instance_admin, u.disabled"
                                 " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1", hash);
     if (!rows) return;
@@ -57,12 +88,16 @@ static void resolve_pat(srv_req *r, const char *hash, int64_t now) {
     copy_id(w->user_id, db_rows_text(rows, 0, 1));
     w->scopes = perm_set_from_text(db_rows_text(rows, 0, 2));
     w->instance_admin = db_rows_int(rows, 0, 6) != 0;
-    int64_t last = db_rows_int(rows, 0, 5);
+    cred_entry ce = {.who = *w, .expires_at = db_rows_int(rows, 0, 3), .last_used = db_rows_int(rows, 0, 5)};
     db_rows_free(rows);
-    touch(r, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", w->cred_id, last, now, LAST_USED_EVERY_US);
+    touch(r, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", w->cred_id, ce.last_used, now, LAST_USED_EVERY_US);
+    if (now - ce.last_used > LAST_USED_EVERY_US) ce.last_used = now;
+    cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
 }
 
 static void resolve_key(srv_req *r, const char *hash, int64_t now) {
+    if (cached_credential(r, hash, now)) return;
+    uint64_t gen = cache_gen(r->srv->cache);
     db_rows *rows = srv_rows(r, "SELECT k.id, k.app_id, ro.permissions, k.expires_at, k.revoked_at, k.last_used_at"
                                 " FROM api_keys k JOIN roles ro ON ro.id = k.role_id WHERE k.token_hash = $1", hash);
     if (!rows) return;
@@ -73,9 +108,11 @@ static void resolve_key(srv_req *r, const char *hash, int64_t now) {
     copy_id(w->cred_id, db_rows_text(rows, 0, 0));
     copy_id(w->key_app, db_rows_text(rows, 0, 1));
     w->key_perms = perm_set_from_text(db_rows_text(rows, 0, 2)) & ~(PERM_BIT(PERM_OWNER));  /* a key never acts as owner */
-    int64_t last = db_rows_int(rows, 0, 5);
+    cred_entry ce = {.who = *w, .expires_at = db_rows_int(rows, 0, 3), .last_used = db_rows_int(rows, 0, 5)};
     db_rows_free(rows);
-    touch(r, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", w->cred_id, last, now, LAST_USED_EVERY_US);
+    touch(r, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", w->cred_id, ce.last_used, now, LAST_USED_EVERY_US);
+    if (now - ce.last_used > LAST_USED_EVERY_US) ce.last_used = now;
+    cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
 }
 
 /* Sessions end after session_idle_min without use or session_max_hours after
@@ -171,11 +208,20 @@ int authn_app_perms(srv_req *r, const char *app_id, perm_set *out) {
         *out = perm_expand(w->key_perms) & ~PERM_BIT(PERM_OWNER);
         return 0;
     }
-    db_err e;
-    perm_set role = 0;
-    int rc = member_role(r, NULL, app_id, &role, &e);
-    if (srv_db_failed(r, rc, &e, NULL) || !rc) return -1;
-    *out = principal_app_rights(w, role);
+    /* The stored role (or that there is none), cached per app and user. */
+    struct { int member; perm_set role; } m;
+    char key[2 * ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", app_id, w->user_id);
+    if (!cache_get(r->srv->cache, CACHE_MEMBER, key, &m, sizeof m)) {
+        uint64_t gen = cache_gen(r->srv->cache);
+        db_err e;
+        m.role = 0;
+        m.member = member_role(r, NULL, app_id, &m.role, &e);
+        if (srv_db_failed(r, m.member, &e, NULL)) return -1;
+        cache_put(r->srv->cache, CACHE_MEMBER, key, &m, sizeof m, gen);
+    }
+    if (!m.member) return -1;
+    *out = principal_app_rights(w, m.role);
     return 0;
 }
 

@@ -53,6 +53,7 @@ static const opt opts[] = {
     {"pat_max_days", T_INT, S(pat_max_days), "366", 1, 3660, "longest expiry a personal access token may have"},
     {"api_key_max_days", T_INT, S(api_key_max_days), "366", 1, 3660, "longest expiry an app API key may have"},
     {"audit_retention_days", T_INT, S(audit_retention_days), "365", 0, 36500, "audit rows older than this are pruned; 0 keeps them all"},
+    {"cache_ttl_ms", T_INT, S(cache_ttl_ms), "1000", 0, 60000, "SQLite: credentials, roles and events are remembered this long (changes through weir apply at once; edits of the store by other programs within this); 0 turns the cache off"},
     {"log_level", T_STR, S(log_level), "info", 0, 0, "error, warn, info or debug"},
     {"web_dir", T_STR, S(web_dir), "", 0, 0, "the editor's built files (default: ../web/dist, else ../share/weir/web, beside the weir binary)"},
 };

@@ -42,6 +42,7 @@ typedef struct srv_config {
     int64_t pat_max_days;         /* longest allowed token expiry */
     int64_t api_key_max_days;     /* longest allowed API key expiry */
     int64_t audit_retention_days; /* audit rows older than this are pruned; 0 keeps all */
+    int64_t cache_ttl_ms;         /* cache.h: how long a cached credential, role or event is trusted; 0: no cache */
     char *log_level;              /* error | warn | info | debug */
     char *web_dir;                /* the editor's built files (r_static.c); empty: found beside the binary */
     struct oidc_providers *oidc;  /* config file "oidc_providers" (auth/oidc.h); NULL: none */

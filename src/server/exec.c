@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/jsontext.h"
 #include "board/board.h"
 #include "engine/engine.h"
 #include "server/exec.h"
@@ -45,6 +46,7 @@ struct executor {
     slot *inline_slots;        /* runs executing on HTTP threads */
     int ninline;
     _Atomic int64_t running;
+    _Atomic int64_t recording;   /* inline runs whose row is on its way to the store */
 
     pthread_mutex_t plan_mu;
     plan_entry plans[EXEC_PLAN_CACHE_MAX];
@@ -214,17 +216,21 @@ static void answer_accepted(exec_job *j) {
     srv_deferred_ready(r);
 }
 
-static void answer_result(exec_job *j, const char *status, json_t *result, json_t *error) {
-    srv_req *r = j->waiter;
+/* result_text: the result's JSON text when it is already written (taken),
+ * else result is written here. */
+static void answer_result(srv_req *r, const char *run_id, const char *status, json_t *result, char *result_text, json_t *error) {
     if (!strcmp(status, "completed")) {
-        srv_json(r, 200, json_incref(result ? result : json_null()));
+        if (result_text) srv_json_text(r, 200, result_text);
+        else srv_json(r, 200, json_incref(result ? result : json_null()));
+        result_text = NULL;
     } else {
         const char *msg = json_string_value(json_object_get(error, "message"));
         char code[48];
         snprintf(code, sizeof code, "run_%s", status);
         srv_problem(r, 502, code, "the run ended %s: %s", status, msg ? msg : "no message");
     }
-    srv_header_add(r, "X-Weir-Run-Id", j->run_id);
+    free(result_text);
+    srv_header_add(r, "X-Weir-Run-Id", run_id);
     srv_deferred_ready(r);
 }
 
@@ -249,38 +255,104 @@ void exec_expire_waiters(executor *x, int64_t now) {
 
 /* ---- one run ------------------------------------------------------------------------- */
 
-static char *dump(json_t *j) { return j && !json_is_null(j) ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL; }
+static char *dump(json_t *j) { return j && !json_is_null(j) ? json_text(j) : NULL; }
 
-static void finish(executor *x, exec_job *j, const char *status, json_t *result, json_t *error, json_t *report) {
-    server *s = x->s;
-    char *rt = dump(result), *et = dump(error), *pt = dump(report);
-    db_err e;
-    int64_t now = now_us();
-    int rc = j->unsaved ? queue_insert_finished(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now, &e)
-                        : queue_finish(s->db, j->run_id, s->worker_id, status, rt, et, pt, now, &e);
-    if (rc < 0 && j->unsaved && j->waiter && claim_answer(j)) {
-        /* Never answer with a result that was not recorded. */
-        free(rt), free(et), free(pt);
-        srv_log(SLOG_ERROR, "could not record a run", json_pack("{s:s, s:s}", "run_id", j->run_id, "error", e.msg));
-        srv_problem(j->waiter, 503, "store_unavailable", "the run could not be recorded; it did not take effect in the store");
-        srv_deferred_ready(j->waiter);
+/* A run's end, from its recording in the store to whoever hears of it. An
+ * inline run's ending crosses to the store's writer thread, so it carries
+ * text, not the run's JSON trees: those are freed by the thread that made
+ * them, and the writer's callback stays short. */
+typedef struct ending {
+    executor *x;
+    exec_job *j;              /* workers' runs; NULL for an inline run (its job is gone by then) */
+    srv_req *waiter;          /* inline runs: answered here, always */
+    char run_id[ID_MAX], app_id[ID_MAX];
+    const char *status;       /* a static run_status_name */
+    json_t *result;           /* workers' runs */
+    char *result_text;        /* inline runs: the answer's body (NULL: null) */
+    json_t *error;            /* NULL or the run's error */
+} ending;
+
+/* After the store has the run's end (rc 0) or could not take it: metrics,
+ * the SSE stream, and the webhook's answer. Never answers with a result that
+ * was not recorded. */
+static void announce(ending *en, int rc, const db_err *e) {
+    server *s = en->x->s;
+    bool unsaved = en->waiter != NULL;
+    if (rc < 0 && unsaved) {
+        srv_log(SLOG_ERROR, "could not record a run", json_pack("{s:s, s:s}", "run_id", en->run_id, "error", e->msg));
+        srv_problem(en->waiter, 503, "store_unavailable", "the run could not be recorded; it did not take effect in the store");
+        srv_deferred_ready(en->waiter);
         return;
     }
     if (rc < 0)
-        srv_log(SLOG_ERROR, "could not record the end of a run", json_pack("{s:s, s:s}", "run_id", j->run_id, "error", e.msg));
-    free(rt), free(et), free(pt);
-    metrics_run(s->metrics, status);
-    json_t *trace = json_object_get(report, "trace");
-    size_t i;
-    json_t *t;
-    json_array_foreach(trace, i, t)
-        metrics_node(s->metrics, json_string_value(json_object_get(t, "type")), json_integer_value(json_object_get(t, "duration_us")));
-    if (sse_wanted(s->hub, j->app_id, j->run_id)) {
-        json_t *d = json_pack("{s:s, s:s, s:O}", "run_id", j->run_id, "status", status, "error", error ? error : json_null());
-        sse_publish(s->hub, j->app_id, j->run_id, "run_finished", d);
-        sse_close_run(s->hub, j->run_id);
+        srv_log(SLOG_ERROR, "could not record the end of a run", json_pack("{s:s, s:s}", "run_id", en->run_id, "error", e->msg));
+    metrics_run(s->metrics, en->status);
+    if (sse_wanted(s->hub, en->app_id, en->run_id)) {
+        json_t *d = json_pack("{s:s, s:s, s:O}", "run_id", en->run_id, "status", en->status, "error", en->error ? en->error : json_null());
+        sse_publish(s->hub, en->app_id, en->run_id, "run_finished", d);
+        sse_close_run(s->hub, en->run_id);
     }
-    if (claim_answer(j)) answer_result(j, status, result, error);
+    if (unsaved) {
+        answer_result(en->waiter, en->run_id, en->status, NULL, en->result_text, en->error);
+        en->result_text = NULL;
+    } else if (claim_answer(en->j)) {
+        answer_result(en->j->waiter, en->run_id, en->status, en->result, NULL, en->error);
+    }
+}
+
+static void ending_free(ending *en) {
+    json_decref(en->result), json_decref(en->error);
+    free(en->result_text);
+    free(en);
+}
+
+/* The store's writer thread: an inline run's row is committed (or not). */
+static void on_recorded(void *ctx, int rc, const db_err *e) {
+    ending *en = ctx;
+    executor *x = en->x;
+    announce(en, rc, e);
+    ending_free(en);
+    atomic_fetch_sub(&x->recording, 1);
+}
+
+/* Record the run's end and tell whoever waits. An inline run (j->unsaved) is
+ * inserted whole, without holding the HTTP thread: the connection stays
+ * suspended until the group commit that carries its row, and is answered
+ * from there (on_recorded). */
+/* rn: the run, when it was executed (node metrics); report: the rest of its
+ * report as JSON text (run_report_details), taken. */
+static void finish(executor *x, exec_job *j, const char *status, json_t *result, json_t *error, run *rn, char *report) {
+    server *s = x->s;
+    const char *type;
+    uint64_t dur;
+    for (size_t i = 0; rn && run_trace_at(rn, i, &type, &dur); i++)  /* the nodes ran, whatever becomes of the record */
+        metrics_node(s->metrics, type, (int64_t)dur);
+    ending *en = calloc(1, sizeof *en);
+    if (!en) abort();  /* a few dozen bytes: nothing sensible to do without them */
+    *en = (ending){.x = x, .status = status, .error = json_is_null(error) ? NULL : json_incref(error)};
+    snprintf(en->run_id, sizeof en->run_id, "%s", j->run_id);
+    snprintf(en->app_id, sizeof en->app_id, "%s", j->app_id);
+    char *rt = dump(result), *et = dump(error), *pt = report;
+    db_err e = {{0}};
+    int64_t now = now_us();
+    int rc;
+    if (j->unsaved) {
+        en->waiter = j->waiter;
+        en->result_text = rt;
+        atomic_fetch_add(&x->recording, 1);
+        rc = queue_insert_finished_async(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now,
+                                         on_recorded, en, &e);
+        free(et), free(pt);
+        if (rc == 0) return;  /* on_recorded takes it from here */
+        atomic_fetch_sub(&x->recording, 1);
+    } else {
+        en->j = j;
+        en->result = json_incref(result);
+        rc = queue_finish(s->db, j->run_id, s->worker_id, status, rt, et, pt, now, &e);
+        free(rt), free(et), free(pt);
+    }
+    announce(en, rc, &e);
+    ending_free(en);
 }
 
 static json_t *parse_or_null(const char *text) {
@@ -293,11 +365,12 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
     if (!pe) {
         snprintf(err, sizeof err, "%s", plan_err);
         json_t *error = json_pack("{s:s, s:n, s:s}", "code", "invalid_board", "node", "message", err);
-        finish(x, j, "failed", NULL, error, NULL);
+        finish(x, j, "failed", NULL, error, NULL, NULL);
         json_decref(error);
         return;
     }
-    json_t *payload = parse_or_null(j->payload), *vars = parse_or_null(j->variables);
+    json_t *payload = j->payload_json ? json_incref(j->payload_json) : parse_or_null(j->payload);
+    json_t *vars = parse_or_null(j->variables);
     run_ctx ctx = {s, j};
     run_request req = {
         .plan = pe->p, .start_node = j->start_node, .payload = payload, .variables = vars,
@@ -308,7 +381,7 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
     run *rn = run_new(&req, &code, err, sizeof err);
     if (!rn) {
         json_t *error = json_pack("{s:s, s:n, s:s}", "code", code ? code : "bad_request", "node", "message", err);
-        finish(x, j, "failed", NULL, error, NULL);
+        finish(x, j, "failed", NULL, error, NULL, NULL);
         json_decref(error);
     } else {
         pthread_mutex_lock(&x->mu);
@@ -322,15 +395,11 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
         sl->r = NULL;
         sl->run_id[0] = 0;
         pthread_mutex_unlock(&x->mu);
-        json_t *rep = run_report(rn);
-        json_t *result = json_incref(json_object_get(rep, "result"));
-        json_t *error = json_incref(json_object_get(rep, "error"));
-        json_object_del(rep, "result");
-        json_object_del(rep, "error");
-        json_object_del(rep, "run_id");
-        json_object_del(rep, "status");
-        finish(x, j, run_status_name(st), result, error, rep);
-        json_decref(result), json_decref(error), json_decref(rep);
+        json_t *result = run_result(rn), *error = run_error(rn);
+        strbuf details = STRBUF_INIT;
+        run_report_details(rn, &details);
+        finish(x, j, run_status_name(st), result, error, rn, sb_take(&details));
+        json_decref(result), json_decref(error);
         run_free(rn);
     }
     json_decref(payload), json_decref(vars);
@@ -547,6 +616,13 @@ void exec_stop(executor *x) {
         if (x->inline_slots[i].r) run_cancel(x->inline_slots[i].r);
     pthread_mutex_unlock(&x->mu);
     for (int i = 0; i < x->nworkers; i++) pthread_join(x->threads[i], NULL);
+    /* Rows on their way to the store answer their connections when they
+     * land; the store always calls back, so this ends, and must end before
+     * the listener stops. (Inline runs still running were cancelled above.) */
+    while (atomic_load(&x->running) > 0 || atomic_load(&x->recording) > 0) {
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void exec_free(executor *x) {

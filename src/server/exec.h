@@ -28,6 +28,7 @@ typedef struct exec_job {
     int64_t board_version;
     char *start_node;          /* NULL: the only start node */
     char *payload, *variables; /* JSON text or NULL */
+    json_t *payload_json;      /* inline runs: the payload already parsed (borrowed), or NULL */
     srv_req *waiter;           /* a webhook waiting for the result, or NULL */
     const struct queue_new_run *unsaved; /* inline runs: not in the store yet; written once at the end */
     _Atomic int answered;      /* the waiter has been answered (once) */

@@ -12,6 +12,7 @@
 
 #include "base/textfmt.h"
 #include "server/http.h"
+#include "base/jsontext.h"
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/srv.h"
@@ -21,11 +22,21 @@
 
 void srv_json(srv_req *r, unsigned status, json_t *body) {
     free(r->resp);
-    r->resp = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    r->resp_len = r->resp ? strlen(r->resp) : 0;
+    strbuf sb = STRBUF_INIT;
+    sb_json(&sb, body);
+    r->resp_len = body && !sb.oom ? sb.len : 0;
+    r->resp = body ? sb_take(&sb) : NULL;
     r->status = status;
     r->ctype = "application/json";
     json_decref(body);
+}
+
+void srv_json_text(srv_req *r, unsigned status, char *text) {
+    free(r->resp);
+    r->resp = text;
+    r->resp_len = text ? strlen(text) : 0;
+    r->status = status;
+    r->ctype = "application/json";
 }
 
 static const char *status_title(unsigned s) {

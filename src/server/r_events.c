@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/textfmt.h"
 #include "server/audit.h"
+#include "server/cache.h"
 #include "server/routes.h"
 #include "server/runs.h"
 #include "server/sched.h"
@@ -109,6 +111,10 @@ static bool check_event(srv_req *r, json_t *b, event_fields *f) {
         srv_problem(r, 422, "bad_version", "board_version: a version number or null for the latest");
         return false;
     }
+    if (f->start_node && strlen(f->start_node) > BOARD_MAX_ID_LEN) {
+        srv_problem(r, 422, "bad_start_node", "start_node: a node id (at most %d bytes)", BOARD_MAX_ID_LEN);
+        return false;
+    }
     if (!id_valid("brd", f->board_id)) { srv_problem(r, 422, "bad_board", "board_id: a board of this app"); return false; }
     db_rows *rows = NULL;
     db_err e;
@@ -206,12 +212,66 @@ HANDLER(h_event_delete) {
 /* Start the event's run; waiter set → the answer may come later. A run
  * started by hand answers 201 (created); a webhook 202 (accepted: it did
  * not wait, or its run could not start at once). */
-static void start_event_run(srv_req *r, const db_rows *ev, const char *payload, const char *variables, bool wait, bool hook) {
+/* What starting a run needs of an event. For webhooks it is cached
+ * (cache.h) with the board's latest version resolved, so a webhook call reads
+ * nothing from the store; any change to events or boards empties the cache. */
+typedef struct event_target {
+    char id[ID_MAX], board_id[ID_MAX], on_restart[16], start_node[BOARD_MAX_ID_LEN + 1];
+    bool has_start_node, webhook, enabled, wait;
+    int64_t version;            /* pinned, or 0 for the latest */
+} event_target;
+
+static void target_of(const db_rows *ev, event_target *t) {
+    memset(t, 0, sizeof *t);
+    snprintf(t->id, sizeof t->id, "%s", db_rows_text(ev, 0, 0));
+    snprintf(t->board_id, sizeof t->board_id, "%s", db_rows_text(ev, 0, 3));
+    snprintf(t->on_restart, sizeof t->on_restart, "%s", db_rows_text(ev, 0, 7));
+    t->has_start_node = !db_rows_isnull(ev, 0, 5);
+    if (t->has_start_node) snprintf(t->start_node, sizeof t->start_node, "%s", db_rows_text(ev, 0, 5));  /* check_event bounds it */
+    t->version = db_rows_isnull(ev, 0, 4) ? 0 : db_rows_int(ev, 0, 4);
+    t->webhook = !strcmp(db_rows_text(ev, 0, 2), "webhook");
+    t->enabled = db_rows_int(ev, 0, 8) != 0;
+    json_t *cfg = json_loads(db_rows_text(ev, 0, 6), 0, NULL);
+    t->wait = !json_is_false(json_object_get(cfg, "wait"));
+    json_decref(cfg);
+}
+
+/* The webhook `key` of this app, from the cache or the store (then cached
+ * with the version a run would pin). False when answered (404, store error). */
+static bool hook_target(srv_req *r, const char *key, event_target *t) {
+    char ck[CACHE_KEY_MAX];
+    bool cacheable = key && (size_t)snprintf(ck, sizeof ck, "%s/%s", r->app_id, key) < sizeof ck;
+    if (cacheable && cache_get(r->srv->cache, CACHE_EVENT, ck, t, sizeof *t)) return true;
+    uint64_t gen = cache_gen(r->srv->cache);
+    db_rows *ev = load_event(r, key);
+    if (!ev) return false;
+    target_of(ev, t);
+    db_rows_free(ev);
+    if (t->webhook && t->enabled) {  /* the version a run would pin, checked as runs_create would */
+        db_rows *rows = NULL;
+        db_err e;
+        db_val p[] = {DB_TEXT(t->board_id), DB_TEXT(r->app_id), DB_INT(t->version)};
+        const char *sql = t->version ? "SELECT bv.version FROM board_versions bv JOIN boards b ON b.id = bv.board_id"
+                                       " WHERE bv.board_id = $1 AND b.app_id = $2 AND bv.version = $3"
+                                     : "SELECT latest_version FROM boards WHERE id = $1 AND app_id = $2";
+        if (srv_db_failed(r, db_exec(r->srv->db, sql, p, t->version ? 3 : 2, &rows, &e), &e, NULL)) return false;
+        bool found = db_rows_count(rows) == 1;
+        t->version = found ? db_rows_int(rows, 0, 0) : 0;
+        db_rows_free(rows);
+        if (!found) { srv_problem(r, 404, "not_found", "no such board version"); return false; }
+    }
+    if (cacheable) cache_put(r->srv->cache, CACHE_EVENT, ck, t, sizeof *t, gen);
+    return true;
+}
+
+static void start_event_run(srv_req *r, const event_target *t, const char *payload, json_t *payload_json, const char *variables,
+                            bool wait, bool hook) {
     char actor[96], run_id[ID_MAX], err[256];
     principal_actor(&r->who, actor, sizeof actor);
-    run_spec sp = {.app_id = r->app_id, .board_id = db_rows_text(ev, 0, 3), .version = db_rows_isnull(ev, 0, 4) ? 0 : db_rows_int(ev, 0, 4),
-                   .event_id = db_rows_text(ev, 0, 0), .start_node = db_rows_text(ev, 0, 5), .on_restart = db_rows_text(ev, 0, 7),
-                   .payload = payload, .variables = variables, .created_by = actor, .waiter = wait ? r : NULL};
+    run_spec sp = {.app_id = r->app_id, .board_id = t->board_id, .version = t->version, .version_checked = hook,
+                   .event_id = t->id, .start_node = t->has_start_node ? t->start_node : NULL, .on_restart = t->on_restart,
+                   .payload = payload, .payload_json = payload_json, .variables = variables, .created_by = actor,
+                   .waiter = wait ? r : NULL};
     int64_t version;
     run_create_rc rc = runs_create(r->srv, &sp, run_id, &version, err, sizeof err);
     if (rc == RUN_NO_BOARD) return srv_problem(r, 404, "not_found", "%s", err);
@@ -236,41 +296,30 @@ HANDLER(h_event_fire) {
     json_t *pl = json_object_get(b, "payload");
     char *payload = pl ? json_dumps(pl, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     char *variables = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
-    start_event_run(r, ev, payload, variables, false, false);
+    event_target t;
+    target_of(ev, &t);
+    db_rows_free(ev);
+    start_event_run(r, &t, payload, NULL, variables, false, false);
     free(payload), free(variables);
     json_decref(b);
-    db_rows_free(ev);
 }
 
 HANDLER(h_webhook) {
-    db_rows *ev = load_event(r, srv_param(r, "event"));
-    if (!ev) return;
-    if (strcmp(db_rows_text(ev, 0, 2), "webhook") != 0 || !db_rows_int(ev, 0, 8)) {
-        db_rows_free(ev);
-        return srv_problem(r, 404, "not_found", "no enabled webhook of this name");
-    }
+    event_target t;
+    if (!hook_target(r, srv_param(r, "event"), &t)) return;
+    if (!t.webhook || !t.enabled) return srv_problem(r, 404, "not_found", "no enabled webhook of this name");
     /* The body is the payload, and only the payload: JSON, checked, never
      * merged with anything the server uses itself. */
     json_t *body = NULL;
     if (r->body_len) {
         const char *ct = srv_header(r, "Content-Type");
-        if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
-            db_rows_free(ev);
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
             return srv_problem(r, 415, "unsupported_media_type", "a webhook body must be application/json");
-        }
         json_error_t je;
         body = json_loadb(r->body, r->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-        if (!body) {
-            db_rows_free(ev);
-            return srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, json_error_reason(&je));
-        }
+        if (!body) return srv_problem(r, 400, "bad_json", "body: line %d column %d: %s", je.line, je.column, json_error_reason(&je));
     }
-    json_t *cfg = json_loads(db_rows_text(ev, 0, 6), 0, NULL);
-    bool wait = !json_is_false(json_object_get(cfg, "wait"));
-    json_decref(cfg);
-    char *payload = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    /* Stored as sent: it parsed, so it is JSON (and holds no NUL). */
+    start_event_run(r, &t, body ? r->body : NULL, body, NULL, t.wait, true);
     json_decref(body);
-    start_event_run(r, ev, payload, NULL, wait, true);
-    free(payload);
-    db_rows_free(ev);
 }

@@ -4,6 +4,7 @@
 
 #include "auth/token.h"
 #include "server/audit.h"
+#include "server/cache.h"
 #include "server/routes.h"
 
 #define APP "/api/v1/apps/{app}"
@@ -219,8 +220,20 @@ static void dispatch(srv_req *r) {
 
 /* Every 403, the router's or a handler's (escalation, csrf, …), is an audit
  * row "access.denied" (audit.h). */
+/* Whether a request may have changed what the cache holds (credentials,
+ * users, members, roles, apps, boards, events): every request but reads and
+ * the few that only start or stop runs. A new route invalidates by default. */
+static bool may_change_cached(const srv_req *r) {
+    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return false;
+    const route *rt = r->route;
+    return !rt || (rt->handler != h_webhook && rt->handler != h_event_fire && rt->handler != h_run_start &&
+                   rt->handler != h_run_rerun && rt->handler != h_run_cancel);
+}
+
 void routes_dispatch(srv_req *r) {
     dispatch(r);
+    /* After the change is committed, before anyone is answered (cache.h). */
+    if (may_change_cached(r)) cache_invalidate(r->srv->cache);
     if (r->status == 403) audit_denied(r);
 }
 

@@ -30,7 +30,7 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
             return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
         if (db_rows_count(rows) != 1) { db_rows_free(rows); return snprintf(err, n, "no such board"), RUN_NO_BOARD; }
         v = db_rows_int(rows, 0, 0);
-    } else {
+    } else if (!sp->version_checked) {
         db_val p[] = {DB_TEXT(sp->board_id), DB_TEXT(sp->app_id), DB_INT(v)};
         if (db_exec(s->db, "SELECT 1 FROM board_versions bv JOIN boards b ON b.id = bv.board_id"
                            " WHERE bv.board_id = $1 AND b.app_id = $2 AND bv.version = $3", p, 3, &rows, &e) < 0)
@@ -74,8 +74,10 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
      * before that, so a crash in between loses nothing that was answered. */
     if (sp->waiter) {
         j->unsaved = &nr;
+        j->payload_json = sp->payload_json;  /* borrowed: only an inline run, done before this returns, may use it */
         bool ran = exec_run_inline(s->exec, j);
         j->unsaved = NULL;
+        j->payload_json = NULL;
         if (ran) {
             free(sealed);
             exec_job_free(j);

@@ -4,6 +4,8 @@
 #ifndef WEIR_SRV_RUNS_H
 #define WEIR_SRV_RUNS_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/ids.h"
@@ -14,10 +16,12 @@ typedef struct srv_req srv_req;
 typedef struct run_spec {
     const char *app_id, *board_id;
     int64_t version;              /* 0: the latest */
+    bool version_checked;         /* version is known to exist in the app (a cached event) */
     const char *event_id;         /* NULL: not from an event */
     const char *start_node;
     const char *on_restart;       /* NULL: "requeue" */
     const char *payload, *variables; /* JSON text or NULL */
+    json_t *payload_json;         /* the payload parsed, when the caller has it (borrowed) */
     const char *created_by;
     const char *rerun_of;
     srv_req *waiter;              /* answer this request with the result (webhooks) */

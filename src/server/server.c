@@ -16,6 +16,7 @@
 #include "catalog/catalog.h"
 #include "engine/engine.h"
 #include "server/audit.h"
+#include "server/cache.h"
 #include "server/exec.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -177,12 +178,14 @@ int srv_start(server *s, char *err, size_t n) {
     if (rq || fl) srv_log(SLOG_WARN, "recovered runs left in flight by a previous start", json_pack("{s:i, s:i}", "requeued", rq, "failed", fl));
 
     s->metrics = metrics_new();
+    /* Only this process writes a SQLite store (weir.lock): cache.h. */
+    s->cache = cache_new(db_get_kind(s->db) == DB_SQLITE, s->cfg.cache_ttl_ms * 1000);
     s->hub = sse_hub_new();
     s->rate_ip = ratelimit_new((double)s->cfg.rate_ip_per_s, (double)s->cfg.rate_ip_burst, RATE_MAX_KEYS);
     s->rate_cred = ratelimit_new((double)s->cfg.rate_cred_per_s, (double)s->cfg.rate_cred_burst, RATE_MAX_KEYS);
     s->login_backoff = auth_backoff_new(RATE_MAX_KEYS);
     s->bad_cred = ratelimit_new(BAD_CRED_PER_S, BAD_CRED_BURST, RATE_MAX_KEYS);
-    if (!s->metrics || !s->hub || !s->rate_ip || !s->rate_cred || !s->login_backoff || !s->bad_cred) return snprintf(err, n, "out of memory"), -1;
+    if (!s->metrics || !s->cache || !s->hub || !s->rate_ip || !s->rate_cred || !s->login_backoff || !s->bad_cred) return snprintf(err, n, "out of memory"), -1;
     if (sched_init(s, err, n) != 0) return -1;
     s->exec = exec_start(s, (int)s->cfg.run_workers);
     if (!s->exec) return snprintf(err, n, "cannot start the run workers"), -1;
@@ -223,6 +226,7 @@ void srv_stop(server *s) {
     sched_free(s);
     sse_hub_free(s->hub);
     metrics_free(s->metrics);
+    cache_free(s->cache);
     ratelimit_free(s->rate_ip);
     ratelimit_free(s->rate_cred);
     auth_backoff_free(s->login_backoff);

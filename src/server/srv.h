@@ -129,6 +129,8 @@ json_t *srv_body_json(srv_req *r);
 
 /* Answer with JSON (takes ownership of body). */
 void srv_json(srv_req *r, unsigned status, json_t *body);
+/* Answer with JSON already written as text (takes ownership of text). */
+void srv_json_text(srv_req *r, unsigned status, char *text);
 /* Answer with application/problem+json: {type, title, status, detail, code}. */
 void srv_problem(srv_req *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -166,6 +168,7 @@ struct server {
     executor *exec;
     sse_hub *hub;
     srv_metrics *metrics;
+    struct srv_cache *cache;   /* cache.h: credentials, roles, events (SQLite only) */
     atomic_bool stopping;
     _Atomic int64_t queued_in_store;   /* runs queued in the store, refreshed each second */
     atomic_bool ready;

@@ -94,6 +94,18 @@ int db_exec(db *d, const char *sql, const db_val *params, int nparams, db_rows *
     return d->ops->exec(d, sql, params, nparams, rows, err);
 }
 
+int db_exec_async(db *d, const char *sql, const db_val *params, int nparams, db_done_fn done, void *ctx, db_err *err) {
+    if (!d) return db_fail(err, DB_ERROR, "no database");
+    if (!done) return db_fail(err, DB_ERROR, "db_exec_async: no completion");
+    int rc = check_args(sql, params, nparams, err);
+    if (rc) return rc;
+    if (d->ops->exec_async) return d->ops->exec_async(d, sql, params, nparams, done, ctx, err);
+    db_err e = {{0}};
+    rc = d->ops->exec(d, sql, params, nparams, NULL, &e);
+    done(ctx, rc, &e);
+    return 0;
+}
+
 int db_begin(db *d, db_tx **out, db_err *err) {
     if (out) *out = NULL;
     if (!d || !out) return db_fail(err, DB_ERROR, "db_begin: no database");

@@ -73,6 +73,17 @@ const char *db_kind_name(db_kind k);
  * and must be freed with db_rows_free. */
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err);
 
+/* A write whose caller does not wait for it. The statement (no result rows)
+ * is queued, its parameters copied, and done(ctx, rc, err) is called once it
+ * has been committed or has failed — on another thread (SQLite: the store's
+ * writer thread, which commits queued writes together), or on this one before
+ * db_exec_async returns (PostgreSQL, or when the queue cannot take it). done
+ * must not call db_exec_async's store synchronously for long: it delays the
+ * writes queued behind it. Returns 0, or a db_code when the write was not
+ * even queued (done is then not called). */
+typedef void (*db_done_fn)(void *ctx, int rc, const db_err *err);
+int db_exec_async(db *d, const char *sql, const db_val *params, int nparams, db_done_fn done, void *ctx, db_err *err);
+
 /* A transaction on one connection. SQLite takes the write lock at begin
  * (BEGIN IMMEDIATE), so transactions never deadlock on lock upgrade;
  * PostgreSQL runs them READ COMMITTED. A statement that fails dooms its

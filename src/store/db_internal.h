@@ -21,6 +21,9 @@ typedef struct db_ops {
      * transaction itself already excludes other writers (SQLite). */
     int (*migrate_lock)(db_tx *tx, db_err *err);
     void (*close)(db *d);
+    /* db_exec_async; NULL: run it now with exec and call done (db.c). */
+    int (*exec_async)(db *d, const char *sql, const db_val *params, int nparams, db_done_fn done, void *ctx,
+                      db_err *err);
     /* Background maintenance (SQLite: a WAL checkpoint); NULL when none. */
     int (*maintain)(db *d, db_err *err);
 } db_ops;

@@ -135,7 +135,9 @@ typedef struct sql_kind {
     bool write;
 } sql_kind;
 
-/* One autocommit write waiting for the group commit (sq_exec). */
+/* One autocommit write waiting for the group commit: a caller of sq_exec
+ * waiting on gcv, or (fn set) a write of db_exec_async that nobody waits for,
+ * allocated with its copied parameters and freed once fn has been called. */
 typedef struct wop {
     struct wop *next;
     const char *sql;
@@ -145,6 +147,9 @@ typedef struct wop {
     db_err *err;
     int rc;
     bool done;
+    db_done_fn fn;
+    void *ctx;
+    db_err own_err;
 } wop;
 
 typedef struct sdb {
@@ -153,6 +158,9 @@ typedef struct sdb {
     pthread_cond_t gcv;
     wop *ghead, *gtail;
     bool gleader;           /* a thread is committing a batch */
+    pthread_cond_t wcv;     /* wakes the writer thread: async writes are queued */
+    pthread_t wthread;      /* commits async writes nobody else is committing */
+    bool wthread_started, wstop;
     pthread_mutex_t mu;     /* readers' busy flags, kinds */
     pthread_cond_t cv;
     sconn *conns;           /* readers */
@@ -438,12 +446,43 @@ static void run_batch(sdb *s, wop *batch) {
     write_unlock(s->wl);
 }
 
+/* Under gmu: append o to the queue. */
+static void enqueue(sdb *s, wop *o) {
+    if (s->gtail) s->gtail->next = o;
+    else s->ghead = o;
+    s->gtail = o;
+}
+
+/* The leader's end of a batch (called with gmu held, returns with it
+ * released): waiting callers are told, async writes get their callback
+ * (outside the lock) and are freed, and writes queued meanwhile get a leader:
+ * a waiting caller, or the writer thread when only async writes wait. */
+static void end_batch(sdb *s, wop *batch) {
+    wop *async = NULL;
+    for (wop *o = batch, *next; o; o = next) {
+        next = o->next;  /* a waiting caller's o may be gone once done is seen */
+        if (o->fn) {
+            o->next = async;
+            async = o;
+        } else {
+            o->done = true;
+        }
+    }
+    s->gleader = false;
+    pthread_cond_broadcast(&s->gcv);
+    if (s->ghead) pthread_cond_signal(&s->wcv);
+    pthread_mutex_unlock(&s->gmu);
+    for (wop *o = async, *next; o; o = next) {
+        next = o->next;
+        o->fn(o->ctx, o->rc, &o->own_err);
+        free(o);
+    }
+}
+
 static int group_write(sdb *s, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
     wop me = {.sql = sql, .params = params, .nparams = nparams, .rows = rows, .err = err};
     pthread_mutex_lock(&s->gmu);
-    if (s->gtail) s->gtail->next = &me;
-    else s->ghead = &me;
-    s->gtail = &me;
+    enqueue(s, &me);
     while (!me.done && s->gleader) pthread_cond_wait(&s->gcv, &s->gmu);
     if (me.done) {
         pthread_mutex_unlock(&s->gmu);
@@ -455,14 +494,75 @@ static int group_write(sdb *s, const char *sql, const db_val *params, int nparam
     pthread_mutex_unlock(&s->gmu);
     run_batch(s, batch);
     pthread_mutex_lock(&s->gmu);
-    for (wop *o = batch, *next; o; o = next) {
-        next = o->next;  /* o may be gone once done is seen */
-        o->done = true;
+    int rc = me.rc;  /* me is in the batch; read before end_batch frees nothing of it */
+    end_batch(s, batch);
+    return rc;
+}
+
+/* The writer thread: leads a batch whenever writes are queued and no caller
+ * is leading one, so an async write never waits for a synchronous one. */
+static void *writer_main(void *arg) {
+    sdb *s = arg;
+    pthread_mutex_lock(&s->gmu);
+    for (;;) {
+        while (!s->wstop && (!s->ghead || s->gleader)) pthread_cond_wait(&s->wcv, &s->gmu);
+        if (!s->ghead || s->gleader) break;  /* stopping, and nothing left to lead */
+        s->gleader = true;
+        wop *batch = s->ghead;
+        s->ghead = s->gtail = NULL;
+        pthread_mutex_unlock(&s->gmu);
+        run_batch(s, batch);
+        pthread_mutex_lock(&s->gmu);
+        end_batch(s, batch);
+        pthread_mutex_lock(&s->gmu);
     }
-    s->gleader = false;
-    pthread_cond_broadcast(&s->gcv);
     pthread_mutex_unlock(&s->gmu);
-    return me.rc;
+    return NULL;
+}
+
+/* One allocation: the wop, its parameters, the SQL and every text value. */
+static wop *async_op(const char *sql, const db_val *params, int nparams) {
+    size_t size = sizeof(wop) + (size_t)nparams * sizeof(db_val) + strlen(sql) + 1;
+    for (int i = 0; i < nparams; i++)
+        if (params[i].type == DBV_TEXT && params[i].s) size += strlen(params[i].s) + 1;
+    wop *o = calloc(1, size);
+    if (!o) return NULL;
+    db_val *pv = (db_val *)(o + 1);
+    char *text = (char *)(pv + nparams);
+    for (int i = 0; i < nparams; i++) {
+        pv[i] = params[i];
+        if (params[i].type == DBV_TEXT && params[i].s) {
+            size_t n = strlen(params[i].s) + 1;
+            memcpy(text, params[i].s, n);
+            pv[i].s = text;
+            text += n;
+        }
+    }
+    memcpy(text, sql, strlen(sql) + 1);
+    o->sql = text;
+    o->params = pv;
+    o->nparams = nparams;
+    o->err = &o->own_err;
+    return o;
+}
+
+static int sq_exec_async(db *d, const char *sql, const db_val *params, int nparams, db_done_fn done, void *ctx,
+                         db_err *err) {
+    sdb *s = (sdb *)d;
+    wop *o = async_op(sql, params, nparams);
+    if (!o) return db_fail(err, DB_ERROR, "sqlite: out of memory");
+    o->fn = done;
+    o->ctx = ctx;
+    pthread_mutex_lock(&s->gmu);
+    if (s->wstop) {
+        pthread_mutex_unlock(&s->gmu);
+        free(o);
+        return db_fail(err, DB_ERROR, "sqlite: the store is closing");
+    }
+    enqueue(s, o);
+    if (!s->gleader) pthread_cond_signal(&s->wcv);
+    pthread_mutex_unlock(&s->gmu);
+    return 0;
 }
 
 static int sq_exec(db *d, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
@@ -530,6 +630,13 @@ static void close_conn(sconn *c) {
 
 static void sq_close(db *d) {
     sdb *s = (sdb *)d;
+    if (s->wthread_started) {  /* commits what is still queued, then ends */
+        pthread_mutex_lock(&s->gmu);
+        s->wstop = true;
+        pthread_cond_signal(&s->wcv);
+        pthread_mutex_unlock(&s->gmu);
+        pthread_join(s->wthread, NULL);
+    }
     for (int i = 0; i < s->n; i++) close_conn(&s->conns[i]);
     close_conn(&s->writer);
     for (int i = 0; i < s->nkinds; i++) free(s->kinds[i].sql);
@@ -539,6 +646,7 @@ static void sq_close(db *d) {
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
+    pthread_cond_destroy(&s->wcv);
     free(s);
 }
 
@@ -557,6 +665,7 @@ static int sq_maintain(db *d, db_err *err) {
 }
 
 static const db_ops sqlite_ops = {
+    .exec_async = sq_exec_async,
     .maintain = sq_maintain,
     .exec = sq_exec,
     .begin = sq_begin,
@@ -660,6 +769,7 @@ int db_sqlite_open(const char *path, const char *options, int pool_size, db **ou
     pthread_cond_init(&s->cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
+    pthread_cond_init(&s->wcv, NULL);
     s->wl = file_lock_get(st.st_dev, st.st_ino);
     s->conns = calloc((size_t)pool_size, sizeof *s->conns);
     if (!s->wl || !s->conns) {
@@ -678,6 +788,11 @@ int db_sqlite_open(const char *path, const char *options, int pool_size, db **ou
             return rc;
         }
     }
+    if (pthread_create(&s->wthread, NULL, writer_main, s) != 0) {
+        sq_close(&s->base);
+        return db_fail(err, DB_ERROR, "sqlite: cannot start the writer thread");
+    }
+    s->wthread_started = true;
     *out = &s->base;
     return 0;
 }

@@ -98,25 +98,43 @@ int queue_insert_running(db *d, const queue_new_run *run, const char *worker, in
 
 static bool is_final_status(const char *s);
 
-int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, const char *status,
-                          const char *result, const char *error, const char *report,
-                          int64_t started_at, int64_t finished_at, db_err *err) {
+/* The statement and parameters of queue_insert_finished (and its async twin). */
+#define RUN_INSERT_FINISHED_PARAMS (RUN_INSERT_PARAMS + 4)
+static const char *const run_insert_finished =
+    RUN_INSERT " attempts, result, error, report, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+    " $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)";
+
+static int finished_params(db_val p[RUN_INSERT_FINISHED_PARAMS], const queue_new_run *run, const char *worker, const char *status,
+                           const char *result, const char *error, const char *report, int64_t started_at, int64_t finished_at,
+                           db_err *err) {
     if (!run || !run->id || !run->app_id || !run->board_id || !worker)
         return db_fail(err, DB_ERROR, "a run needs an id, an app, a board and a worker");
     if (!is_final_status(status))
         return db_fail(err, DB_ERROR, "queue_insert_finished: status must be completed, failed, timed_out or cancelled");
     int rc = check_on_restart(run->on_restart, err);
     if (rc) return rc;
-    db_val p[RUN_INSERT_PARAMS + 4];
     run_params(p, run, status, worker, started_at);
     p[RUN_INSERT_PARAMS] = DB_TEXT(result);
     p[RUN_INSERT_PARAMS + 1] = DB_TEXT(error);
     p[RUN_INSERT_PARAMS + 2] = DB_TEXT(report);
     p[RUN_INSERT_PARAMS + 3] = DB_INT(finished_at);
-    return db_exec(d,
-                   RUN_INSERT " attempts, result, error, report, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                   " $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)",
-                   p, (int)(sizeof p / sizeof *p), NULL, err);
+    return 0;
+}
+
+int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, const char *status,
+                          const char *result, const char *error, const char *report,
+                          int64_t started_at, int64_t finished_at, db_err *err) {
+    db_val p[RUN_INSERT_FINISHED_PARAMS];
+    int rc = finished_params(p, run, worker, status, result, error, report, started_at, finished_at, err);
+    return rc ? rc : db_exec(d, run_insert_finished, p, RUN_INSERT_FINISHED_PARAMS, NULL, err);
+}
+
+int queue_insert_finished_async(db *d, const queue_new_run *run, const char *worker, const char *status,
+                                const char *result, const char *error, const char *report,
+                                int64_t started_at, int64_t finished_at, db_done_fn done, void *ctx, db_err *err) {
+    db_val p[RUN_INSERT_FINISHED_PARAMS];
+    int rc = finished_params(p, run, worker, status, result, error, report, started_at, finished_at, err);
+    return rc ? rc : db_exec_async(d, run_insert_finished, p, RUN_INSERT_FINISHED_PARAMS, done, ctx, err);
 }
 
 static char *dup_cell(const db_rows *r, size_t row, size_t col, bool *oom) {

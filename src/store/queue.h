@@ -55,6 +55,12 @@ int queue_insert_running(db *d, const queue_new_run *run, const char *worker, in
 int queue_insert_finished(db *d, const queue_new_run *run, const char *worker, const char *status,
                           const char *result, const char *error, const char *report,
                           int64_t started_at, int64_t finished_at, db_err *err);
+/* The same, without waiting: done(ctx, rc, err) once it is committed or
+ * failed (db_exec_async). A non-zero return: nothing was queued, done is
+ * not called. */
+int queue_insert_finished_async(db *d, const queue_new_run *run, const char *worker, const char *status,
+                                const char *result, const char *error, const char *report,
+                                int64_t started_at, int64_t finished_at, db_done_fn done, void *ctx, db_err *err);
 
 /* Claim up to max queued runs, oldest first, for worker: they become `running`
  * with started_at = now and attempts + 1. Safe against other workers claiming

@@ -248,9 +248,16 @@ def load_board(src, name):
 
 # ---- the store, read and changed behind the server's back --------------------------------
 
+# What the server caches (docs/server.md "Cache"; SQLite only): an edit of
+# these tables behind the server's back is seen within cache_ttl_ms.
+CACHED_TABLES = re.compile(r"\b(tokens|api_keys|users|members|roles|apps|events|boards|board_versions)\b", re.I)
+CACHE_TTL_S = 1.0  # the default cache_ttl_ms
+
+
 def store_sql(s, *statements):
     """Run the statements on s's store (its SQLite file, or its PostgreSQL
-    database through psql) in one transaction."""
+    database through psql) in one transaction. On SQLite, an edit of a table
+    the server caches then waits out cache_ttl_ms, as an operator would."""
     if s.database:
         subprocess.run(["psql", s.database, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-c", "; ".join(statements)],
                        check=True, capture_output=True)
@@ -263,6 +270,8 @@ def store_sql(s, *statements):
         db.commit()
     finally:
         db.close()
+    if any(CACHED_TABLES.search(sql) for sql in statements):
+        time.sleep(CACHE_TTL_S + 0.05)
 
 
 def store_rows(s, sql):

@@ -363,6 +363,91 @@ static void test_conflict_and_errors(void **state) {
     CHECK(db_exec(f->d, "SELECT count(*) FROM users", NULL, 0, NULL, &err));   /* the pool still works */
 }
 
+/* db_exec_async: every write is committed once and its completion called
+ * exactly once with its own outcome, from threads writing at the same time,
+ * with synchronous writes mixed in; a failing write fails alone; closing
+ * the store commits what is still queued. */
+#define ASYNC_THREADS 4
+#define ASYNC_PER_THREAD 200
+
+typedef struct async_tally {
+    pthread_mutex_t mu;
+    int ok, conflict, other, calls[ASYNC_THREADS * ASYNC_PER_THREAD + 1];
+} async_tally;
+
+typedef struct async_ctx {
+    async_tally *t;
+    int slot;
+} async_ctx;
+
+static void async_done(void *ctx, int rc, const db_err *e) {
+    async_ctx *c = ctx;
+    pthread_mutex_lock(&c->t->mu);
+    c->t->calls[c->slot]++;
+    if (rc == 0) c->t->ok++;
+    else if (rc == DB_CONFLICT && e && e->msg[0]) c->t->conflict++;
+    else c->t->other++;
+    pthread_mutex_unlock(&c->t->mu);
+    free(c);
+}
+
+typedef struct async_arg {
+    db *d;
+    async_tally *t;
+    int idx;
+} async_arg;
+
+static void *async_writer(void *p) {
+    async_arg *a = p;
+    for (int i = 0; i < ASYNC_PER_THREAD; i++) {
+        char id[32], email[48];
+        snprintf(id, sizeof id, "usr_a%d_%d", a->idx, i);
+        snprintf(email, sizeof email, "a%d.%d@example.com", a->idx, i);
+        db_val v[] = {DB_TEXT(id), DB_TEXT(email)};
+        db_err err;
+        if (i % 10 == 9) {  /* a synchronous write among them */
+            if (db_exec(a->d, "INSERT INTO users (id, email, created_at) VALUES ($1, $2, 1)", v, 2, NULL, &err) != 0)
+                fail_msg("sync insert: %s", err.msg);
+            continue;
+        }
+        async_ctx *c = malloc(sizeof *c);
+        *c = (async_ctx){a->t, a->idx * ASYNC_PER_THREAD + i};
+        if (db_exec_async(a->d, "INSERT INTO users (id, email, created_at) VALUES ($1, $2, 1)", v, 2, async_done, c, &err) != 0)
+            fail_msg("db_exec_async: %s", err.msg);
+    }
+    return NULL;
+}
+
+static void test_exec_async(void **state) {
+    fx *f = *state;
+    db_err err;
+    async_tally t = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    pthread_t th[ASYNC_THREADS];
+    async_arg args[ASYNC_THREADS];
+    for (int i = 0; i < ASYNC_THREADS; i++) {
+        args[i] = (async_arg){f->d, &t, i};
+        assert_int_equal(pthread_create(&th[i], NULL, async_writer, &args[i]), 0);
+    }
+    for (int i = 0; i < ASYNC_THREADS; i++) pthread_join(th[i], NULL);
+    /* A conflicting write gets its own error; the others are not touched. */
+    async_ctx *dup = malloc(sizeof *dup);
+    *dup = (async_ctx){&t, ASYNC_THREADS * ASYNC_PER_THREAD};
+    db_val v[] = {DB_TEXT("usr_dup"), DB_TEXT("a0.0@example.com")};
+    CHECK(db_exec_async(f->d, "INSERT INTO users (id, email, created_at) VALUES ($1, $2, 1)", v, 2, async_done, dup, &err));
+    /* Closing commits what is queued and calls every completion. */
+    db_close(f->d);
+    f->d = open_db(f->url, 0);
+    int async_writes = ASYNC_THREADS * (ASYNC_PER_THREAD - ASYNC_PER_THREAD / 10);
+    assert_int_equal(t.ok, async_writes);
+    assert_int_equal(t.conflict, 1);
+    assert_int_equal(t.other, 0);
+    for (int i = 0; i < ASYNC_THREADS * ASYNC_PER_THREAD + 1; i++)
+        if (i % ASYNC_PER_THREAD % 10 != 9 || i == ASYNC_THREADS * ASYNC_PER_THREAD) assert_int_equal(t.calls[i], 1);
+    assert_int_equal(count(f->d, "SELECT count(*) FROM users"), ASYNC_THREADS * ASYNC_PER_THREAD);
+    /* Bad arguments are refused before anything is queued. */
+    assert_int_equal(db_exec_async(f->d, "INSERT INTO users (id) VALUES ($1)", v, 1, NULL, NULL, &err), DB_ERROR);
+}
+
 static void test_transactions(void **state) {
     fx *f = *state;
     db_err err;
@@ -1115,6 +1200,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test_setup_teardown(test_many_params, setup, teardown),                     \
     cmocka_unit_test_setup_teardown(test_conflict_and_errors, setup, teardown),             \
     cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),                    \
+    cmocka_unit_test_setup_teardown(test_exec_async, setup, teardown),                      \
     cmocka_unit_test_setup_teardown(test_rows_accessors, setup, teardown),                  \
     cmocka_unit_test_setup_teardown(test_queue_enqueue_claim_order, setup, teardown),       \
     cmocka_unit_test_setup_teardown(test_queue_concurrent_claims, setup, teardown),         \

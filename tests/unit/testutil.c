@@ -1,6 +1,8 @@
 /* testutil.c — see testutil.h. */
 #include "testutil.h"
 
+#include "base/strbuf.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,11 +101,41 @@ json_t *tu_run(const char *board_text, const char *opts_text) {
     } else {
         run_execute(r);
         out = run_report(r);
+        tu_check_report_parts(r, out);
         run_free(r);
     }
     json_decref(opts);
     plan_free(p);
     return out;
+}
+
+/* The report in parts (what the server stores: run_result, run_error and
+ * run_report_details' text) must say exactly what run_report says; every
+ * engine test checks it on its own run. */
+void tu_check_report_parts(run *r, json_t *report) {
+    json_t *want = json_deep_copy(report);
+    json_t *result = run_result(r), *error = run_error(r);
+    if (!json_equal(result, json_object_get(want, "result")) ||
+        !json_equal(error ? error : json_null(), json_object_get(want, "error"))) {
+        fprintf(stderr, "tu_check_report_parts: result or error differ from run_report\n");
+        abort();
+    }
+    strbuf sb = STRBUF_INIT;
+    run_report_details(r, &sb);
+    json_error_t je;
+    json_t *details = json_loads(sb_str(&sb), 0, &je);
+    if (!details) {
+        fprintf(stderr, "tu_check_report_parts: run_report_details is not JSON (%s): %.300s\n", je.text, sb_str(&sb));
+        abort();
+    }
+    for (const char *const *k = (const char *const[]){"run_id", "status", "result", "error", NULL}; *k; k++) json_object_del(want, *k);
+    if (!json_equal(details, want)) {
+        char *a = json_dumps(details, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
+        fprintf(stderr, "tu_check_report_parts: run_report_details differs from run_report:\n  %.2000s\n  %.2000s\n", a, b);
+        abort();
+    }
+    json_decref(details), json_decref(want), json_decref(result), json_decref(error);
+    sb_free(&sb);
 }
 
 json_t *tu_run_nodes(const char *nodes, const char *connections, const char *opts) {

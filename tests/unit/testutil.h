@@ -28,6 +28,10 @@ int tu_write_file(const char *path, const char *data, size_t len);
  * {"valid": false, "errors": [...]} instead; for a refused request,
  * {"status": "invalid", "error": {"code", "message"}}. */
 json_t *tu_run(const char *board_text, const char *opts);
+/* Abort unless run_result, run_error and run_report_details together say
+ * what run_report (report) says; tu_run calls it on every run. */
+struct run;
+void tu_check_report_parts(struct run *r, json_t *report);
 /* Same, with the board made of a nodes array and a connections array. */
 json_t *tu_run_nodes(const char *nodes, const char *connections, const char *opts);
 /* Validate only: the {"valid": …} object. */
