@@ -91,6 +91,7 @@ static int lock_data_dir(server *s, char *err, size_t n) {
 
 static void *housekeeper(void *arg) {
     server *s = arg;
+    pthread_setname_np(pthread_self(), "weir-housekeep");
     int64_t last_beat = 0, last_prune = 0, last_alive = 0, last_recover = now_us(), last_audit_prune = 0;
     pthread_mutex_lock(&s->hk_mu);
     while (!atomic_load(&s->stopping)) {

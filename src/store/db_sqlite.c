@@ -405,8 +405,8 @@ static void remember_kind(sdb *s, const char *sql, uint64_t h, bool write) {
 }
 
 /* Group commit. Concurrent autocommit writes queue up; one thread (the
- * leader) takes the whole queue and runs it as ONE transaction, each
- * statement inside its own savepoint so a failing statement fails alone. A
+ * leader) takes the whole queue and runs it as ONE transaction, in which a
+ * failing statement fails alone (run_batch). A
  * commit costs the same pages and syscalls whether it carries one run or
  * fifty, so under load this multiplies write throughput; alone, a write
  * still runs at once. Each caller gets its own result and error. */
@@ -432,11 +432,17 @@ static void run_batch(sdb *s, wop *batch) {
     } else if ((rc = run(&s->writer, "BEGIN IMMEDIATE", NULL, 0, NULL, &lerr)) != 0) {
         fail_batch(batch, rc, &lerr);
     } else {
+        /* A statement that fails (a constraint, say) undoes only itself
+         * (SQLite's ABORT), so it fails alone; an error that rolls back the
+         * whole transaction (I/O, disk full) fails the whole batch. */
         for (wop *o = batch; o; o = o->next) {
-            run(&s->writer, "SAVEPOINT weir_g", NULL, 0, NULL, &lerr);
             o->rc = run(&s->writer, o->sql, o->params, o->nparams, o->rows, o->err);
-            if (o->rc) run(&s->writer, "ROLLBACK TO weir_g", NULL, 0, NULL, &lerr);
-            run(&s->writer, "RELEASE weir_g", NULL, 0, NULL, &lerr);
+            if (o->rc && sqlite3_get_autocommit(s->writer.h)) {
+                db_err gone = *o->err;
+                fail_batch(batch, o->rc == DB_CONFLICT ? DB_ERROR : o->rc, &gone);
+                write_unlock(s->wl);
+                return;
+            }
         }
         if ((rc = run(&s->writer, "COMMIT", NULL, 0, NULL, &lerr)) != 0) {
             sqlite3_exec(s->writer.h, "ROLLBACK", NULL, NULL, NULL);
@@ -503,6 +509,7 @@ static int group_write(sdb *s, const char *sql, const db_val *params, int nparam
  * is leading one, so an async write never waits for a synchronous one. */
 static void *writer_main(void *arg) {
     sdb *s = arg;
+    pthread_setname_np(pthread_self(), "weir-db-writer");
     pthread_mutex_lock(&s->gmu);
     for (;;) {
         while (!s->wstop && (!s->ghead || s->gleader)) pthread_cond_wait(&s->wcv, &s->gmu);

@@ -444,6 +444,33 @@ static void test_exec_async(void **state) {
     for (int i = 0; i < ASYNC_THREADS * ASYNC_PER_THREAD + 1; i++)
         if (i % ASYNC_PER_THREAD % 10 != 9 || i == ASYNC_THREADS * ASYNC_PER_THREAD) assert_int_equal(t.calls[i], 1);
     assert_int_equal(count(f->d, "SELECT count(*) FROM users"), ASYNC_THREADS * ASYNC_PER_THREAD);
+    /* A failing write inside a batch fails alone: hold the write lock with a
+     * transaction while 40 writes queue up (the writer thread waits for the
+     * lock with the first), one of them a conflict, then let them go. */
+    async_tally t2 = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    db_tx *tx;
+    CHECK(db_begin(f->d, &tx, &err));
+    for (int i = 0; i < 40; i++) {
+        char id[32], email[48];
+        snprintf(id, sizeof id, "usr_b%d", i);
+        snprintf(email, sizeof email, i == 20 ? "a1.1@example.com" : "b%d@example.com", i);
+        db_val bv[] = {DB_TEXT(id), DB_TEXT(email)};
+        async_ctx *c = malloc(sizeof *c);
+        *c = (async_ctx){&t2, i};
+        CHECK(db_exec_async(f->d, "INSERT INTO users (id, email, created_at) VALUES ($1, $2, 1)", bv, 2, async_done, c, &err));
+    }
+    CHECK(db_commit(tx, &err));
+    for (int spin = 0; spin < 1000; spin++) {  /* completions arrive from the writer thread */
+        pthread_mutex_lock(&t2.mu);
+        int n = t2.ok + t2.conflict + t2.other;
+        pthread_mutex_unlock(&t2.mu);
+        if (n == 40) break;
+        usleep(10000);
+    }
+    assert_int_equal(t2.ok, 39);
+    assert_int_equal(t2.conflict, 1);
+    assert_int_equal(t2.calls[20], 1);
+    assert_int_equal(count(f->d, "SELECT count(*) FROM users WHERE id LIKE 'usr_b%'"), 39);
     /* Bad arguments are refused before anything is queued. */
     assert_int_equal(db_exec_async(f->d, "INSERT INTO users (id) VALUES ($1)", v, 1, NULL, NULL, &err), DB_ERROR);
 }
