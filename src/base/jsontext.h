@@ -14,5 +14,8 @@
 void sb_json(strbuf *sb, const json_t *j);
 /* j's compact JSON text, malloc'd; NULL when j is NULL or memory ran out. */
 char *json_text(const json_t *j);
+/* The length of that text without writing it; counting stops soon after
+ * `limit` is passed (the result is then > limit). */
+size_t json_text_size(const json_t *j, size_t limit);
 
 #endif

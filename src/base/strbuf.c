@@ -45,7 +45,7 @@ void sb_printf(strbuf *sb, const char *fmt, ...) {
 }
 
 void sb_json_string(strbuf *sb, const char *s, size_t len) {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";  /* as jansson writes them */
     sb_putc(sb, '"');
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {

@@ -72,10 +72,10 @@ static size_t charge(run *r, trace_val *t) {
     case V_FLOAT: return 24; /* at most, as %.17g */
     case V_JSON: break;
     }
-    sizer z = {.limit = RUN_TRACE_MAX_VALUE_BYTES};
-    if (!(json_is_string(v.u.j) && json_string_length(v.u.j) > RUN_TRACE_MAX_VALUE_BYTES) &&
-        json_dump_callback(v.u.j, size_cb, &z, DUMP_FLAGS) == 0)
-        return z.n;
+    if (!(json_is_string(v.u.j) && json_string_length(v.u.j) > RUN_TRACE_MAX_VALUE_BYTES)) {
+        size_t n = json_text_size(v.u.j, RUN_TRACE_MAX_VALUE_BYTES);
+        if (n <= RUN_TRACE_MAX_VALUE_BYTES) return n;
+    }
     summarize(r, t);
     /* a summary counts as a full value: at most RUN_TRACE_MAX_BYTES /
      * RUN_TRACE_MAX_VALUE_BYTES big values are serialized per run */
