@@ -485,6 +485,18 @@ static void end_batch(sdb *s, wop *batch) {
     }
 }
 
+/* Called with gmu held: take every queued write and commit them as one
+ * batch. Returns with gmu released. */
+static void lead_batch(sdb *s) {
+    s->gleader = true;
+    wop *batch = s->ghead;
+    s->ghead = s->gtail = NULL;
+    pthread_mutex_unlock(&s->gmu);
+    run_batch(s, batch);
+    pthread_mutex_lock(&s->gmu);
+    end_batch(s, batch);
+}
+
 static int group_write(sdb *s, const char *sql, const db_val *params, int nparams, db_rows **rows, db_err *err) {
     wop me = {.sql = sql, .params = params, .nparams = nparams, .rows = rows, .err = err};
     pthread_mutex_lock(&s->gmu);
@@ -494,15 +506,8 @@ static int group_write(sdb *s, const char *sql, const db_val *params, int nparam
         pthread_mutex_unlock(&s->gmu);
         return me.rc;
     }
-    s->gleader = true;
-    wop *batch = s->ghead;
-    s->ghead = s->gtail = NULL;
-    pthread_mutex_unlock(&s->gmu);
-    run_batch(s, batch);
-    pthread_mutex_lock(&s->gmu);
-    int rc = me.rc;  /* me is in the batch; read before end_batch frees nothing of it */
-    end_batch(s, batch);
-    return rc;
+    lead_batch(s);
+    return me.rc;
 }
 
 /* The writer thread: leads a batch whenever writes are queued and no caller
@@ -514,13 +519,7 @@ static void *writer_main(void *arg) {
     for (;;) {
         while (!s->wstop && (!s->ghead || s->gleader)) pthread_cond_wait(&s->wcv, &s->gmu);
         if (!s->ghead || s->gleader) break;  /* stopping, and nothing left to lead */
-        s->gleader = true;
-        wop *batch = s->ghead;
-        s->ghead = s->gtail = NULL;
-        pthread_mutex_unlock(&s->gmu);
-        run_batch(s, batch);
-        pthread_mutex_lock(&s->gmu);
-        end_batch(s, batch);
+        lead_batch(s);
         pthread_mutex_lock(&s->gmu);
     }
     pthread_mutex_unlock(&s->gmu);
