@@ -34,7 +34,7 @@ static const opt opts[] = {
     {"max_connections", T_INT, S(max_connections), "4096", 1, 1000000, "open connections; more are refused"},
     {"max_connections_per_ip", T_INT, S(max_connections_per_ip), "256", 1, 1000000, "open connections from one address"},
     {"max_body_bytes", T_INT, S(max_body_bytes), "17825792", 1024, 1073741824, "request body (boards up to 16 MiB fit); more is 413"},
-    {"max_header_bytes", T_INT, S(max_header_bytes), "32768", 4096, 1048576, "request line and headers together; more is 431"},
+    {"max_header_bytes", T_INT, S(max_header_bytes), "16384", 4096, 1048576, "request line and headers together; more is 431"},
     {"client_timeout_s", T_INT, S(client_timeout_s), "30", 1, 3600, "idle connection (slow client) timeout"},
     {"run_workers", T_INT, S(run_workers), "8", 1, 1024, "runs executing at the same time"},
     {"max_queue_length", T_INT, S(max_queue_length), "100000", 1, 100000000, "queued runs; past this, new runs get 503"},
