@@ -34,9 +34,27 @@
 static oidc_provider *provider_of(srv_req *r) { return oidc_provider_find(r->srv->cfg.oidc, srv_param(r, "provider")); }
 
 /* A problem answer with a stable reason member, logged without secrets. */
+static void redirect(srv_req *r, const char *location);
+
+/* A browser that came back from the provider (a page navigation, which asks
+ * for HTML) is sent to the editor's sign-in page with the refusal's code and
+ * reason (fixed words, never input) instead of a JSON document; API clients
+ * get the problem as JSON. */
+static bool wants_page(const srv_req *r) {
+    const char *accept = srv_header(r, "Accept");
+    return accept && strstr(accept, "text/html") != NULL;
+}
+
 static void refuse(srv_req *r, unsigned status, const char *code, const char *reason, const char *detail) {
     srv_problem(r, status, code, "%s", detail);
-    if (reason) {
+    if (wants_page(r) && status != 429 && status != 503) {
+        char to[192];
+        int n = snprintf(to, sizeof to, "/?signin_error=%s&reason=", code);
+        for (const char *c = reason ? reason : ""; *c && n < (int)sizeof to - 1; c++)  /* URL-safe characters only */
+            if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("_:.-", *c)) to[n++] = *c;
+        to[n < (int)sizeof to ? n : (int)sizeof to - 1] = 0;
+        redirect(r, to);
+    } else if (reason) {
         json_t *j = json_loads(r->resp, 0, NULL);
         if (j) {
             json_object_set_new(j, "reason", json_string(reason));

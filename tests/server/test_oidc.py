@@ -500,6 +500,9 @@ def suite(w):
     eq(store_rows(s, f"SELECT COUNT(*) FROM oidc_states WHERE state_hash = '{token_hash(s, query_of(cb)['state'])}'"), [("0",)],
        "the used state is deleted")
     refused(b1.get(cb), 400, "oidc_state_invalid", "unknown_state", "replayed callback (same state again)")
+    pg = b1.get(cb, headers={"Accept": "text/html,application/xhtml+xml"})
+    eq((pg.status, pg.header("Location")), (302, "/?signin_error=oidc_state_invalid&reason=unknown_state"),
+       "a browser page (Accept: text/html) is sent back to the sign-in page with the refusal, not shown JSON")
     csrf = ((me.json or {}).get("credential") or {}).get("csrf_token")
     check(b1.req("POST", w.base + "/api/v1/auth/logout", b"", {"X-CSRF-Token": csrf or ""}).status == 204, "the OIDC session signs out like any session")
 
