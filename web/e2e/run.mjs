@@ -6,10 +6,14 @@
 // connection explained), edit literals, save, run, watch the nodes light up,
 // read the log, the result and the per-node data, the run history, re-run,
 // validation errors on a node, undo, dark theme, a 4K screen, a 500-node board
-// panned and zoomed with frame times measured; then a viewer who is offered
-// no edit or run control and is refused by the server when trying anyway.
+// panned and zoomed with frame times measured; renaming a node and editing the
+// payload outputs of Event with Payload; the back button and an ended session
+// with unsaved changes; triggers (a webhook called with the example request
+// it shows, a schedule); members and roles; then a viewer who is offered no
+// edit or run control and is refused by the server when trying anyway.
 //
-// usage: node e2e/run.mjs [WEIR]   (default: ../build/weir; env WEIR_E2E_CHROMIUM)
+// usage: node e2e/run.mjs [WEIR]   (default: ../build/weir; env WEIR_E2E_CHROMIUM;
+//        WEIR_E2E_BAIL=1 stops at the first failing step)
 // Screenshots and perf.json go to e2e/screenshots/. Prints "N passed, M failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, readFileSync, chmodSync } from 'node:fs';
@@ -44,6 +48,7 @@ async function step(what, f) {
   } catch (e) {
     ok(false, `${what}: ${String(e?.message ?? e).split('\n')[0]}`);
     await onFail?.(failed).catch(() => {});
+    if (process.env.WEIR_E2E_BAIL) throw new Error('stopped at the first failure (WEIR_E2E_BAIL)');
   }
 }
 
@@ -498,28 +503,306 @@ async function main() {
     await page.getByRole('dialog', { name: 'Delete board' }).getByRole('button', { name: 'Delete board' }).click();
     await table.getByRole('link', { name: 'Big board renamed' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Versions of Hello e2e' }).click();
-    const versions = await page.getByRole('list', { name: 'Versions of Hello e2e' }).getByRole('link').count();
+    // The list replaces a "Loading versions…" placeholder; count only once it is there.
+    const versionList = page.getByRole('list', { name: 'Versions of Hello e2e' });
+    await versionList.waitFor();
+    const versions = await versionList.getByRole('link').count();
     await shot('10a-boards');
     await page.getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('button', { name: 'Rename app E2E App' }).click();
     await page.getByRole('dialog', { name: 'Rename app' }).getByLabel('Name').fill('E2E App');
     await page.getByRole('button', { name: 'Rename', exact: true }).click();
     await page.getByRole('dialog', { name: 'Rename app' }).waitFor({ state: 'hidden' });
-    return /v2/.test(v) && versions === 4 && (await page.getByRole('button', { name: 'Delete app E2E App' }).count()) === 1;
+    const deleteApp = await page.getByRole('button', { name: 'Delete app E2E App' }).count();
+    if (!(/v2/.test(v) && versions === 4 && deleteApp === 1)) throw new Error(`renamed board shows ${v}, Hello e2e has ${versions} versions, ${deleteApp} delete button(s)`);
+    return true;
+  });
+
+  // ---- node ids and payload outputs ----
+  let hookBoard = '';
+  const inspector = () => page.getByRole('complementary', { name: 'Selected node' });
+  await step('rename a node: its wires follow; a taken id is refused with the reason', async () => {
+    await page.goto(`${base}/app/${appId}`);
+    await page.getByRole('button', { name: 'New board' }).click();
+    await page.getByRole('dialog', { name: 'New board' }).getByLabel('Name').fill('Webhook e2e');
+    await page.getByRole('button', { name: 'Create board' }).click();
+    await page.waitForURL(/\/app\/app_[^/]+\/brd_/);
+    hookBoard = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]);
+    await node('start').waitFor();
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.waitForTimeout(300);
+    const s = await node('start').boundingBox();
+    await drop('log_info', s.width + 80, 0);
+    await node('log_info').waitFor();
+    await connect('start', 'exec_out', 'log_info', 'exec_in');
+    await edgeThere('start', 'exec_out', 'log_info', 'exec_in');
+    await node('log_info').locator('.wn-head').click();
+    await inspector().getByLabel('Id of log_info').fill('start');
+    await inspector().getByLabel('Id of log_info').press('Enter');
+    const refused = await inspector().getByRole('alert').innerText();
+    await inspector().getByLabel('Id of log_info').fill('greet');
+    await inspector().getByLabel('Id of log_info').press('Enter');
+    await node('greet').waitFor();
+    await edgeThere('start', 'exec_out', 'greet', 'exec_in');
+    const old = await node('log_info').count();
+    if (!/already/.test(refused) || old !== 0) throw new Error(`refusal "${refused}", ${old} node(s) still called log_info`);
+  });
+  await step('payload outputs (extra_pins) of Event with Payload: add, rename, type; wires follow', async () => {
+    const s = await node('start').boundingBox();
+    await drop('events_generic', 0, s.height + 120);
+    await node('events_generic').waitFor();
+    await inspector().getByLabel('Id of events_generic').fill('hook');
+    await inspector().getByLabel('Id of events_generic').press('Enter');
+    await node('hook').waitFor();
+    await inspector().getByRole('button', { name: 'Add a payload output to hook' }).click();
+    await handle('hook', 'field', 'source').waitFor();
+    await inspector().getByLabel('Name of payload output 1').fill('who');
+    await inspector().getByLabel('Name of payload output 1').press('Enter');
+    await handle('hook', 'who', 'source').waitFor();
+    await inspector().getByLabel('Type of payload output 1', { exact: true }).selectOption('integer');
+    const integerPin = await handle('hook', 'who', 'source').getAttribute('class');
+    await inspector().getByLabel('Type of payload output 1', { exact: true }).selectOption('string');
+    await shot('13a-extra-pins');
+    await drop('return_result', s.width + 120, s.height + 200);
+    await node('return_result').waitFor();
+    await page.getByRole('button', { name: 'Fit the board in view (F)' }).click();
+    await page.waitForTimeout(400);
+    await connect('hook', 'who', 'greet', 'message');
+    await edgeThere('hook', 'who', 'greet', 'message');
+    await connect('hook', 'exec_out', 'greet', 'exec_in');
+    await edgeThere('hook', 'exec_out', 'greet', 'exec_in');
+    await connect('greet', 'exec_out', 'return_result', 'exec_in');
+    await connect('hook', 'who', 'return_result', 'result');
+    await edgeThere('hook', 'who', 'greet', 'message');
+    await edgeThere('hook', 'who', 'return_result', 'result');
+    // Renaming the output moves its two wires.
+    await node('hook').locator('.wn-head').click();
+    await inspector().getByLabel('Name of payload output 1').fill('person');
+    await inspector().getByLabel('Name of payload output 1').press('Enter');
+    await edgeThere('hook', 'person', 'greet', 'message');
+    await edgeThere('hook', 'person', 'return_result', 'result');
+    await inspector().getByLabel('Name of payload output 1').fill('who');
+    await inspector().getByLabel('Name of payload output 1').press('Enter');
+    await edgeThere('hook', 'who', 'greet', 'message');
+    await page.keyboard.press('Control+s');
+    await toast().getByText('Saved version 2.').waitFor();
+    const saved = await page.evaluate(async ({ app, board }) => (await (await fetch(`/api/v1/apps/${app}/boards/${board}`)).json()).board, { app: appId, board: hookBoard });
+    const hook = saved.nodes.find((n) => n.id === 'hook');
+    const conns = saved.connections.map((c) => `${c.from}->${c.to}`).sort().join(' ');
+    const want = 'greet.exec_out->return_result.exec_in hook.exec_out->greet.exec_in hook.who->greet.message hook.who->return_result.result start.exec_out->greet.exec_in';
+    if (!/t-integer/.test(integerPin ?? '')) throw new Error(`pin class after choosing integer: ${integerPin}`);
+    if (JSON.stringify(hook?.extra_pins) !== '[{"name":"who","direction":"out","type":"string","value_type":"normal"}]') throw new Error(`extra_pins saved: ${JSON.stringify(hook?.extra_pins)}`);
+    if (conns !== want) throw new Error(`connections saved: ${conns}`);
+  });
+  await step('the back button with unsaved changes asks first (and staying keeps them)', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    await page.getByRole('button', { name: 'Add a comment' }).click();
+    await page.getByLabel('Comment comment', { exact: true }).fill('webhook board');
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+    await page.goBack();
+    await page.waitForTimeout(300);
+    const url = page.url();
+    const comment = await page.getByLabel('Comment comment', { exact: true }).count();
+    if (!/unsaved changes/.test(asked) || !url.includes(hookBoard) || comment !== 1) throw new Error(`asked "${asked}", at ${url}, ${comment} comment(s)`);
+  });
+  await step('the session ends before a save: sign in again over the board, nothing is lost, then save', async () => {
+    allowed.push(/^PUT \/api\/v1\/apps\/[^/]+\/boards\/[^/]+ 401$/);
+    // End the session on the server behind the editor's back, as an expiry does.
+    const ended = await page.evaluate(async () => {
+      const me = await (await fetch('/api/v1/me')).json();
+      return (await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': me.credential.csrf_token } })).status;
+    });
+    if (ended !== 204) throw new Error(`sign-out behind the editor answered ${ended}`);
+    await page.keyboard.press('Control+s');
+    const dlg = page.getByRole('dialog', { name: 'Sign in again' });
+    await dlg.waitFor();
+    const kept = await page.evaluate(({ app, board }) => sessionStorage.getItem(`weir.draft.${app}.${board}`), { app: appId, board: hookBoard });
+    await shot('13b-session-expired');
+    await dlg.getByLabel(/^E-mail ?/).fill(ADMIN.email);
+    await dlg.getByLabel('Password').fill(ADMIN.password);
+    await dlg.getByRole('button', { name: 'Sign in' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const comment = await page.getByLabel('Comment comment', { exact: true }).inputValue();
+    await page.getByRole('button', { name: 'Save (Ctrl+S)' }).click();
+    await toast().getByText('Saved version 3.').waitFor();
+    const left = await page.evaluate(({ app, board }) => sessionStorage.getItem(`weir.draft.${app}.${board}`), { app: appId, board: hookBoard });
+    if (!kept || !/webhook board/.test(kept) || comment !== 'webhook board' || left !== null) throw new Error(`draft kept: ${!!kept}, comment "${comment}", draft left after save: ${left !== null}`);
+  });
+
+  // ---- triggers ----
+  let apiKey = '';
+  const appNav = () => page.getByRole('navigation', { name: 'App sections' });
+  await step('create a webhook trigger: its URL and example request show', async () => {
+    await page.goto(`${base}/app/${appId}`);
+    await appNav().getByRole('link', { name: 'Triggers' }).click();
+    await page.getByText('No triggers yet.').waitFor();
+    await page.getByRole('button', { name: 'New trigger' }).click();
+    const dlg = page.getByRole('dialog', { name: 'New trigger' });
+    await dlg.getByRole('radio', { name: /^Webhook/ }).check();
+    await dlg.getByLabel('Name', { exact: true }).fill('hello-hook');
+    await dlg.getByLabel(/^Board ?/).selectOption({ label: 'Webhook e2e' });
+    await dlg.getByLabel(/^Start node ?/).locator('option[value="hook"]').waitFor({ state: 'attached' });
+    await dlg.getByLabel(/^Start node ?/).selectOption('hook');
+    await shot('14a-trigger-new');
+    await dlg.getByRole('button', { name: 'Create trigger' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const details = page.getByRole('region', { name: 'Trigger hello-hook' });
+    await details.waitFor();
+    const url = await details.getByLabel('Webhook URL', { exact: true }).inputValue();
+    const example = await details.getByLabel('Example request', { exact: true }).innerText();
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await details.getByRole('button', { name: 'Copy example request' }).click();
+    await toast().getByText('Example request copied.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    if (copied !== example) throw new Error(`copied ${JSON.stringify(copied)}, shown ${JSON.stringify(example)}`);
+    if (url !== `${base}/hooks/${appId}/hello-hook`) throw new Error(`webhook URL ${url}`);
+    if (!example.includes(`curl -X POST '${url}'`) || !example.includes(`'{"who":"who text"}'`) || !example.includes('$WEIR_API_KEY')) throw new Error(`example request: ${example}`);
+  });
+  await step('create an API key for it; POST the example request: the result comes back and the run shows', async () => {
+    const details = page.getByRole('region', { name: 'Trigger hello-hook' });
+    await details.getByRole('button', { name: 'Create an API key for this webhook' }).click();
+    const dlg = page.getByRole('dialog', { name: 'New API key' });
+    await dlg.getByLabel(/^Role ?/).locator('option[value="operator"]').waitFor({ state: 'attached' });
+    await dlg.getByRole('button', { name: 'Create key' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    await details.getByText(/API key .* created/).waitFor();
+    const example = await details.getByLabel('Example request', { exact: true }).innerText();
+    // Run what the page shows: the URL, the key and the body, as curl would send them.
+    const url = /curl -X POST '([^']+)'/.exec(example)?.[1];
+    apiKey = /Authorization: Bearer (weirk_[A-Za-z0-9_-]+)/.exec(example)?.[1] ?? '';
+    const body = /-d '(.*)'$/m.exec(example)?.[1];
+    if (!url || !apiKey || !body) throw new Error(`example request not understood: ${example}`);
+    const r = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body });
+    const result = await r.json();
+    const runId = r.headers.get('x-weir-run-id');
+    if (r.status !== 200 || result !== 'who text' || !runId) throw new Error(`webhook answered ${r.status} ${JSON.stringify(result)}, run ${runId}`);
+    await details.getByRole('button', { name: 'Refresh the runs of hello-hook' }).click();
+    const runs = details.getByRole('list', { name: 'Runs of hello-hook' });
+    await runs.waitFor();
+    await runs.getByRole('link', { name: runId }).waitFor();
+    const chip = await runs.locator('li', { hasText: runId }).locator('.chip').innerText();
+    await shot('14b-trigger-webhook');
+    if (chip !== 'completed') throw new Error(`run ${runId} shows ${chip}`);
+  });
+  await step('create a schedule trigger with a cron and a time zone, then edit it', async () => {
+    await page.getByRole('button', { name: 'New trigger' }).click();
+    const dlg = page.getByRole('dialog', { name: 'New trigger' });
+    await dlg.getByRole('radio', { name: /^Schedule/ }).check();
+    await dlg.getByLabel('Name', { exact: true }).fill('nightly');
+    await dlg.getByLabel(/^Board ?/).selectOption({ label: 'Hello e2e' });
+    await dlg.getByLabel('Cron expression', { exact: true }).fill('30 2 * *');
+    await dlg.getByLabel(/^Time zone ?/).fill('Europe/Berlin');
+    await dlg.getByRole('button', { name: 'Create trigger' }).click();
+    const refused = await dlg.getByRole('alert').innerText();
+    // A line of five fields that the server refuses: its reason shows.
+    allowed.push(/^POST \/api\/v1\/apps\/[^/]+\/events 422$/);
+    await dlg.getByLabel('Cron expression', { exact: true }).fill('61 2 * * *');
+    await dlg.getByRole('button', { name: 'Create trigger' }).click();
+    await dlg.getByRole('alert').getByText(/out of range/).waitFor();
+    const serverSaid = await dlg.getByRole('alert').innerText();
+    await dlg.getByLabel('Cron expression', { exact: true }).fill('30 2 * * *');
+    await shot('14c-trigger-schedule-new');
+    await dlg.getByRole('button', { name: 'Create trigger' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const table = page.getByRole('table', { name: 'Triggers' });
+    await table.getByText('30 2 * * * (Europe/Berlin)').waitFor();
+    const details = page.getByRole('region', { name: 'Trigger nightly' });
+    await details.waitFor();
+    const facts = await details.locator('dl.facts').innerText();
+    await page.getByRole('button', { name: 'Edit trigger nightly' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit trigger' });
+    await edit.getByLabel('Cron expression', { exact: true }).fill('0 9 * * MON-FRI');
+    await edit.getByRole('button', { name: 'Save trigger' }).click();
+    await edit.waitFor({ state: 'hidden' });
+    await table.getByText('0 9 * * MON-FRI (Europe/Berlin)').waitFor();
+    await shot('14d-triggers');
+    const ev = await page.evaluate(async ({ app }) => (await (await fetch(`/api/v1/apps/${app}/events/nightly`)).json()), { app: appId });
+    if (!/this one has 4/.test(refused)) throw new Error(`a 4-field cron line was answered "${refused}"`);
+    if (!/minute: 61 is out of range/.test(serverSaid)) throw new Error(`the server's refusal of minute 61 shows as "${serverSaid}"`);
+    if (!/Europe\/Berlin/.test(facts) || /Next run\s*—/.test(facts)) throw new Error(`schedule details: ${facts}`);
+    if (ev.config?.cron !== '0 9 * * MON-FRI' || ev.config?.timezone !== 'Europe/Berlin' || ev.kind !== 'schedule' || !ev.next_fire_at) throw new Error(`saved event: ${JSON.stringify(ev)}`);
+  });
+  await step('triggers in the dark theme and on a 4K screen', async () => {
+    await page.getByRole('button', { name: /^Theme:/ }).click();
+    await page.getByRole('button', { name: 'Details of hello-hook' }).click();
+    await page.getByRole('region', { name: 'Trigger hello-hook' }).waitFor();
+    await shot('14e-triggers-dark');
+    await page.getByRole('button', { name: /^Theme:/ }).click();
+    await page.setViewportSize({ width: 3840, height: 2160 });
+    await page.waitForTimeout(200);
+    await shot('14f-triggers-4k');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  // ---- members and roles ----
+  await step('members: a user who does not exist is refused with the server\'s reason', async () => {
+    allowed.push(/^PUT \/api\/v1\/apps\/[^/]+\/members\/[^/]+ 404$/);
+    await appNav().getByRole('link', { name: 'Members & roles' }).click();
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.waitFor();
+    await page.getByRole('table', { name: 'Roles' }).waitFor();
+    const me = await members.locator('tbody tr').first().innerText();
+    const ownSelect = await members.getByLabel(`Role of ${ADMIN.email}`).count();
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Add member' });
+    await dlg.getByLabel(/^E-mail ?/).fill('nobody@e2e.test');
+    await dlg.getByRole('button', { name: 'Add member' }).click();
+    const refused = await dlg.getByRole('alert').innerText();
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    if (!/owner/.test(me) || !/\(you\)/.test(me) || ownSelect !== 0) throw new Error(`own row "${me}", ${ownSelect} role select(s) on it`);
+    if (!/no such user/.test(refused)) throw new Error(`refusal: ${refused}`);
+  });
+  await step('make the viewer a member with the viewer role (members screen)', async () => {
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Add member' });
+    await dlg.getByLabel(/^E-mail ?/).fill(VIEWER.email);
+    await dlg.getByLabel(/^Role ?/).selectOption('operator');
+    await dlg.getByRole('button', { name: 'Add member' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const role = page.getByRole('table', { name: 'Members' }).getByLabel(`Role of ${VIEWER.email}`);
+    await role.waitFor();
+    const first = await role.inputValue();
+    await role.selectOption('viewer');
+    await toast().getByText(`${VIEWER.email} is now viewer.`).waitFor();
+    const list = await page.evaluate(async ({ app }) => (await (await fetch(`/api/v1/apps/${app}/members`)).json()).items, { app: appId });
+    const v = list.find((m) => m.email === VIEWER.email);
+    if (first !== 'operator' || v?.role !== 'viewer') throw new Error(`joined as ${first}, now ${v?.role}`);
+  });
+  await step('roles: create a custom role with its permissions, edit it, delete it', async () => {
+    await page.getByRole('button', { name: 'New role' }).click();
+    const dlg = page.getByRole('dialog', { name: 'New role' });
+    await dlg.getByLabel('Name', { exact: true }).fill('hook-caller');
+    await dlg.getByRole('checkbox', { name: /^execute_events/ }).check();
+    await dlg.getByRole('checkbox', { name: /^write_boards/ }).check();
+    const impliedRead = await dlg.getByRole('checkbox', { name: /^read_boards/ }).isChecked();
+    await shot('15a-role-new');
+    await dlg.getByRole('button', { name: 'Create role' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    const perms = page.getByRole('list', { name: 'Permissions of hook-caller' });
+    await perms.waitFor();
+    const before = await perms.innerText();
+    await page.getByRole('button', { name: 'Edit role hook-caller' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit role hook-caller' });
+    await edit.getByRole('checkbox', { name: /^write_boards/ }).uncheck();
+    await edit.getByRole('button', { name: 'Save role' }).click();
+    await edit.waitFor({ state: 'hidden' });
+    await perms.getByText('write_boards').waitFor({ state: 'detached' });
+    const builtinEdits = await page.getByRole('button', { name: /^(Edit|Delete) role (owner|admin|editor|operator|viewer)$/ }).count();
+    await shot('15b-members');
+    await page.getByRole('button', { name: 'Delete role hook-caller' }).click();
+    await page.getByRole('dialog', { name: 'Delete role' }).getByRole('button', { name: 'Delete role' }).click();
+    await perms.waitFor({ state: 'detached' });
+    if (!impliedRead || !/execute_events/.test(before) || !/write_boards/.test(before) || builtinEdits !== 0) throw new Error(`read_boards implied: ${impliedRead}, permissions "${before}", ${builtinEdits} edit buttons on built-in roles`);
+  });
+  await step('members in the dark theme', async () => {
+    await page.getByRole('button', { name: /^Theme:/ }).click();
+    await shot('15c-members-dark');
+    await page.getByRole('button', { name: /^Theme:/ }).click();
   });
 
   // ---- the viewer ----
-  await step('make the viewer a member with the viewer role', async () => {
-    const st = await page.evaluate(async ({ app, email }) => {
-      const me = await (await fetch('/api/v1/me')).json();
-      const r = await fetch(`/api/v1/apps/${app}/members/${encodeURIComponent(email)}`, {
-        method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.credential.csrf_token },
-        body: JSON.stringify({ role: 'viewer' }),
-      });
-      return r.status;
-    }, { app: appId, email: VIEWER.email });
-    return st === 200;
-  });
   await step('sign out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to weir' }).waitFor();
@@ -537,6 +820,27 @@ async function main() {
     const edits = await page.getByRole('button', { name: /^(Rename|Delete) board/ }).count();
     await shot('11-viewer-boards');
     return newApp === 0 && role === 'viewer' && newBoard === 0 && edits === 0;
+  });
+  await step('the viewer: triggers read-only, no members and roles screen', async () => {
+    const sections = await appNav().getByRole('link').allInnerTexts();
+    await appNav().getByRole('link', { name: 'Triggers' }).click();
+    const table = page.getByRole('table', { name: 'Triggers' });
+    await table.waitFor();
+    const rows = await table.locator('tbody tr').count();
+    const edits = await page.getByRole('button', { name: /^(New trigger|Edit trigger|Delete trigger)/ }).count();
+    await page.getByRole('button', { name: 'Details of hello-hook' }).click();
+    const details = page.getByRole('region', { name: 'Trigger hello-hook' });
+    await details.getByLabel('Webhook URL', { exact: true }).waitFor();
+    const keyButton = await details.getByRole('button', { name: 'Create an API key for this webhook' }).count();
+    await shot('16-viewer-triggers');
+    await page.goto(`${base}/app/${appId}/members`);
+    await page.getByText(/cannot see this app's members or roles/).waitFor();
+    const memberControls = await page.getByRole('button', { name: /^(Add member|New role|Remove member)/ }).count();
+    await page.getByRole('link', { name: 'Back to the boards' }).click();
+    await page.getByRole('table', { name: 'Boards' }).waitFor();
+    if (sections.join(',') !== 'Boards,Triggers' || rows !== 2 || edits !== 0 || keyButton !== 0 || memberControls !== 0) {
+      throw new Error(`sections ${sections.join(',')}, ${rows} trigger rows, ${edits} trigger edit controls, ${keyButton} key buttons, ${memberControls} member controls`);
+    }
   });
   await step('the viewer sees the board read-only: no palette, no save, no run', async () => {
     await page.getByRole('link', { name: 'Hello e2e' }).click();

@@ -3,16 +3,22 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, setCsrf, setUnauthorizedHandler, type Me } from './api';
 import { AppsPage } from './pages/AppsPage';
 import { BoardsPage } from './pages/BoardsPage';
+import { MembersPage } from './pages/MembersPage';
+import { TriggersPage } from './pages/TriggersPage';
 import { SignIn } from './pages/SignIn';
+import { Dialog } from './ui/Dialog';
 import { Editor } from './editor/Editor';
 import { Link } from './ui/Link';
-import { navigate, useRoute } from './ui/router';
+import { navigate, parseRoute, useRoute } from './ui/router';
 import { useTheme } from './ui/theme';
 import { useToast } from './ui/toasts';
 import { IconMoon, IconSun } from './ui/icons';
 
 export function App() {
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
+  // The session ended while a board was open: sign in again over it, so
+  // nothing drawn is lost (the editor stays mounted, its state with it).
+  const [expired, setExpired] = useState(false);
   const route = useRoute();
   const { theme, cycle, choice } = useTheme();
   const toast = useToast();
@@ -31,6 +37,10 @@ export function App() {
     if (location.pathname === '/' || location.pathname === '') navigate({ page: 'apps' }, true);
     refresh();
     setUnauthorizedHandler(() => {
+      if (parseRoute(location.pathname, location.search).page === 'editor') {
+        setExpired(true);
+        return;
+      }
       setMe(null);
       toast('Your session ended; sign in again.', 'info');
     });
@@ -90,11 +100,19 @@ export function App() {
           <AppsPage me={me} onChanged={refresh} />
         ) : route.page === 'boards' ? (
           <BoardsPage me={me} appId={route.app} onChanged={refresh} />
+        ) : route.page === 'triggers' ? (
+          <TriggersPage me={me} appId={route.app} />
+        ) : route.page === 'members' ? (
+          <MembersPage me={me} appId={route.app} onChanged={refresh} />
         ) : (
           <Editor key={`${route.app}/${route.board}/${route.version ?? ''}`} me={me} appId={route.app} boardId={route.board}
             version={route.version} runId={route.run} theme={theme} />
         )}
       </main>
+      <Dialog title="Sign in again" open={expired} noClose onClose={() => { /* only signing in closes it */ }}>
+        <p className="small">Your session ended. Your changes are still here: sign in again, then save.</p>
+        <SignIn embedded onSignedIn={async () => { await refresh(); setExpired(false); toast('Signed in again. Save to keep your changes.', 'success'); }} />
+      </Dialog>
     </div>
   );
 }

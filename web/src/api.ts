@@ -2,6 +2,7 @@
 // to the same origin with the session cookie; state-changing ones carry the
 // session's CSRF token in X-CSRF-Token.
 import type { Board, BoardError, CatalogNode } from './lib/types';
+import type { Trigger } from './lib/triggers';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -96,6 +97,38 @@ export interface Run {
   logs_truncated?: boolean;
 }
 
+export interface Member {
+  user_id: string;
+  email: string;
+  role: string;
+  role_id: string;
+  joined_at: number;
+}
+export interface Role {
+  id: string;
+  name: string;
+  permissions: string[];
+  builtin: boolean;
+  members: number;
+}
+export interface TriggerInput {
+  name: string;
+  kind: Trigger['kind'];
+  board_id: string;
+  board_version: number | null;
+  start_node?: string;
+  config: Trigger['config'];
+  on_restart: Trigger['on_restart'];
+  enabled: boolean;
+}
+export interface ApiKeyCreated {
+  id: string;
+  name: string;
+  role: string;
+  expires_at: number;
+  key: string;
+}
+
 let csrf = '';
 let onUnauthorized: (() => void) | null = null;
 
@@ -183,6 +216,24 @@ export const api = {
   rerun: (app: string, run: string) => call<{ id: string; board_version: number }>('POST', `${appPath(app)}/runs/${enc(run)}/rerun`),
   cancelRun: (app: string, run: string) => call<unknown>('POST', `${appPath(app)}/runs/${enc(run)}/cancel`),
   liveUrl: (app: string) => `${API}${appPath(app)}/live`,
+  eventRuns: (app: string, event: string, limit = 5) =>
+    call<{ items: Run[]; next_cursor: string | null }>('GET', `${appPath(app)}/runs?event=${enc(event)}&limit=${limit}`).then((r) => r.items),
+
+  triggers: (app: string) => call<{ items: Trigger[] }>('GET', `${appPath(app)}/events`).then((r) => r.items),
+  createTrigger: (app: string, t: TriggerInput) => call<Trigger>('POST', `${appPath(app)}/events`, t),
+  updateTrigger: (app: string, id: string, t: TriggerInput) => call<Trigger>('PATCH', `${appPath(app)}/events/${enc(id)}`, t),
+  deleteTrigger: (app: string, id: string) => call<void>('DELETE', `${appPath(app)}/events/${enc(id)}`),
+  createApiKey: (app: string, name: string, role: string, expiresInDays: number) =>
+    call<ApiKeyCreated>('POST', `${appPath(app)}/api-keys`, { name, role, expires_in_days: expiresInDays }),
+
+  members: (app: string) => call<{ items: Member[] }>('GET', `${appPath(app)}/members`).then((r) => r.items),
+  putMember: (app: string, user: string, role: string) => call<Member>('PUT', `${appPath(app)}/members/${enc(user)}`, { role }),
+  removeMember: (app: string, user: string) => call<void>('DELETE', `${appPath(app)}/members/${enc(user)}`),
+  roles: (app: string) => call<{ items: Role[] }>('GET', `${appPath(app)}/roles`).then((r) => r.items),
+  createRole: (app: string, name: string, permissions: string[]) => call<Role>('POST', `${appPath(app)}/roles`, { name, permissions }),
+  updateRole: (app: string, role: string, patch: { name?: string; permissions?: string[] }) =>
+    call<Role>('PATCH', `${appPath(app)}/roles/${enc(role)}`, patch),
+  deleteRole: (app: string, role: string) => call<void>('DELETE', `${appPath(app)}/roles/${enc(role)}`),
 };
 
 export function can(app: AppAccess | undefined, perm: string): boolean {

@@ -12,11 +12,13 @@ import {
   boardToGraph, edgeClass, edgeId, graphToBoard, isComment, COMMENT_PREFIX,
   type CommentNodeData, type GraphEdge, type GraphNode, type WeirNodeData,
 } from '../lib/convert';
+import { dropDraft, keepDraft, readDraft } from '../lib/drafts';
+import { addExtraPin, newExtraPinName, nodeIdProblem, removeExtraPin, renameNode, extraPinNameProblem, updateExtraPin } from '../lib/edit';
 import { UndoStack } from '../lib/history';
 import { idBase, uniqueId } from '../lib/ids';
 import { expandPins, splitKey, type Pin } from '../lib/pins';
-import { checkWire, type RuleContext, type Wire } from '../lib/rules';
-import type { BoardError, BoardMeta, CatalogNode } from '../lib/types';
+import { checkWire, compatible, type RuleContext, type Wire } from '../lib/rules';
+import type { BoardError, BoardMeta, CatalogNode, ExtraPin, PinType, ValueType } from '../lib/types';
 import { IconComment, IconFit, IconPlay, IconRedo, IconSave, IconUndo } from '../ui/icons';
 import { Link } from '../ui/Link';
 import { navigate, setNavigationGuard } from '../ui/router';
@@ -124,7 +126,15 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
         const wanted = version ?? pastRun?.board_version;
         const b = await api.board(appId, boardId, wanted);
         if (!live) return;
-        const g = boardToGraph(b.board, (t) => c.get(t));
+        // Changes kept when a save met an ended session come back (latest version only).
+        const draft = !version && !runId && can(app, 'write_boards') ? readDraft(appId, boardId) : null;
+        const g = boardToGraph(draft ? draft.board : b.board, (t) => c.get(t));
+        if (draft) {
+          setDirty(true);
+          toast(draft.base === b.latest_version
+            ? 'Your unsaved changes were restored. Save to keep them.'
+            : `Your unsaved changes (made on version ${draft.base}) were restored over version ${b.latest_version}. Saving makes a new version; the others stay in the list.`, 'info', 'Restored');
+        }
         hasComments.current = !!g.hasComments;
         setCatalog(c);
         setNodes(g.nodes as FlowNode[]);
@@ -147,12 +157,16 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
     if (!dirty || readOnly) return;
     const f = (e: BeforeUnloadEvent) => { e.preventDefault(); };
     addEventListener('beforeunload', f);
-    setNavigationGuard(() => confirm('This board has unsaved changes. Leave without saving them?'));
+    setNavigationGuard(() => {
+      const leave = confirm('This board has unsaved changes. Leave without saving them?');
+      if (leave) dropDraft(appId, boardId);
+      return leave;
+    });
     return () => {
       removeEventListener('beforeunload', f);
       setNavigationGuard(null);
     };
-  }, [dirty, readOnly]);
+  }, [dirty, readOnly, appId, boardId]);
 
   // ---- helpers over the current state ----------------------------------------------
 
@@ -219,6 +233,78 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
     setNodes((ns) => ns.map((n) => (n.id === id && n.type === 'weir' ? { ...n, data: { ...n.data, board: f((n.data as WeirNodeData).board) } } : n)));
     states.clearErrorsOf(id);
   }, [states]);
+
+  // ---- node ids and extra outputs ------------------------------------------------------
+
+  /** Rename a node; every wire follows. Returns why not, or null when done. */
+  const renameNodeId = useCallback((from: string, to: string): string | null => {
+    if (readOnly || from === to) return null;
+    const taken = takenIds();
+    taken.delete(from);
+    const why = nodeIdProblem(to, from, taken);
+    if (why) return why;
+    record();
+    const r = renameNode(cur.current.nodes, cur.current.edges, from, to);
+    setNodes(r.nodes);
+    setEdges(r.edges);
+    states.clearErrorsOf(from);
+    return null;
+  }, [readOnly, takenIds, record, states]);
+
+  const otherPinNames = useCallback((nodeId: string, except?: string) => {
+    const names = new Set((pinsOf(nodeId) ?? []).map((p) => p.name));
+    if (except !== undefined) names.delete(except);
+    return names;
+  }, [pinsOf]);
+
+  const extraOf = (nodeId: string): ExtraPin[] => {
+    const n = cur.current.nodes.find((x) => x.id === nodeId);
+    return n && n.type === 'weir' ? ((n.data as WeirNodeData).board.extra_pins ?? []) : [];
+  };
+
+  const addExtra = useCallback((nodeId: string) => {
+    if (readOnly) return;
+    record();
+    const name = newExtraPinName(otherPinNames(nodeId));
+    updateBoardNode(nodeId, (b) => ({ ...b, extra_pins: addExtraPin(b.extra_pins, name) }));
+  }, [readOnly, record, otherPinNames, updateBoardNode]);
+
+  const updateExtra = useCallback((nodeId: string, index: number, patch: { name?: string; type?: PinType; value_type?: ValueType }): string | null => {
+    if (readOnly) return null;
+    const pins = extraOf(nodeId);
+    const old = pins[index];
+    if (!old) return null;
+    if (patch.name !== undefined && patch.name !== old.name) {
+      const why = extraPinNameProblem(patch.name, otherPinNames(nodeId, old.name));
+      if (why) return why;
+    }
+    record();
+    const r = updateExtraPin(pins, index, patch, nodeId, cur.current.edges);
+    const name = patch.name ?? old.name;
+    const shape = { type: (patch.type ?? old.type ?? 'generic') as PinType, value_type: (patch.value_type ?? old.value_type ?? 'normal') as ValueType };
+    // Wires the new type no longer fits go (the same rule as connecting).
+    const edges = r.edges.filter((e) => {
+      if (e.source !== nodeId || e.sourceHandle !== name) return true;
+      const tp = pinsOf(e.target)?.find((p) => p.key === e.targetHandle);
+      return !tp || compatible(shape, tp);
+    });
+    updateBoardNode(nodeId, (b) => ({ ...b, extra_pins: r.pins }));
+    setEdges(edges.map((e) => (e.source === nodeId && e.sourceHandle === name ? { ...e, className: `wire t-${shape.type}` } : e)));
+    return null;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [readOnly, record, otherPinNames, pinsOf, updateBoardNode]);
+
+  const removeExtra = useCallback((nodeId: string, index: number) => {
+    if (readOnly) return;
+    record();
+    const r = removeExtraPin(extraOf(nodeId), index, nodeId, cur.current.edges);
+    updateBoardNode(nodeId, (b) => {
+      const { extra_pins: _, ...rest } = b;
+      return r.pins.length ? { ...rest, extra_pins: r.pins } : rest;
+    });
+    setEdges(r.edges);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [readOnly, record, updateBoardNode]);
 
   // ---- the API the nodes use ---------------------------------------------------------
 
@@ -456,6 +542,7 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
       setDirty(false);
       setNavigationGuard(null);
       setConflict(false);
+      dropDraft(appId, boardId);
       states.setErrors(r.errors ?? []);
       setBoardErrors(r.errors ?? []);
       if (viewingOld) navigate({ page: 'editor', app: appId, board: boardId }, true);
@@ -464,7 +551,12 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
       return r.version;
     } catch (err) {
       const e = err as ApiError;
-      if (e.code === 'version_conflict') {
+      if (e.status === 401) {
+        // The session ended: keep the drawing (here, and in this tab's storage) and ask to sign in again.
+        const s = cur.current;
+        keepDraft(appId, boardId, { base: loaded.latest, board: graphToBoard({ meta: s.meta, nodes: s.nodes, edges: s.edges, hasComments: hasComments.current }), at: Date.now() });
+        toast('Your session ended before the board was saved. Your changes are kept: sign in again, then save.', 'error', 'Not saved');
+      } else if (e.code === 'version_conflict') {
         setConflict(true);
         toast('Someone saved this board meanwhile. Reload it to see their version (your changes here would be lost), or copy what you need first.', 'error', 'Not saved');
       } else toast(e.message, 'error', 'Not saved');
@@ -758,7 +850,8 @@ function EditorInner({ me, appId, boardId, version, runId, theme }: EditorProps)
           </div>
           <Inspector node={selNode} catalog={catalog} readOnly={readOnly} meta={meta} boardErrors={boardErrors}
             connected={selConnected} takenIds={takenIds}
-            onLiteral={edApi.setLiteral} onHandleErrors={edApi.setHandleErrors} onMeta={onMeta} />
+            onLiteral={edApi.setLiteral} onHandleErrors={edApi.setHandleErrors} onMeta={onMeta}
+            onRename={renameNodeId} onAddExtra={addExtra} onUpdateExtra={updateExtra} onRemoveExtra={removeExtra} />
         </div>
         {readRuns && (
           <RunPanel view={runView} history={history} canRun={canRun} canCancel={can(app, 'cancel_runs')} readData={readData} readLogs={readLogs}

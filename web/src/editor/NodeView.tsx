@@ -2,8 +2,8 @@
 // pins as dots coloured by type; arrays as squares, maps as diamonds), literal
 // editors on unconnected data inputs, +/− for repeated pins, its live run
 // state and the validation errors that concern it.
-import { Fragment, memo, useMemo } from 'react';
-import { Handle, Position, useNodeConnections, type Node, type NodeProps } from '@xyflow/react';
+import { Fragment, memo, useEffect, useMemo, useRef } from 'react';
+import { Handle, Position, useNodeConnections, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
 import { capabilityNames } from '../lib/catalog';
 import type { WeirNodeData } from '../lib/convert';
 import { expandPins, MAX_PIN_COUNT, splitKey, type Pin } from '../lib/pins';
@@ -50,6 +50,17 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
     }
     return { inputs: pins.filter((p) => p.direction === 'in'), outputs: pins.filter((p) => p.direction === 'out'), connectedIn };
   }, [def, node, conns, id]);
+
+  // A renamed pin keeps the node's size, so React Flow would not measure its
+  // handles again: tell it when the set of handles changes (not on mount).
+  const updateInternals = useUpdateNodeInternals();
+  const handleKeys = `${inputs.map((p) => p.key).join('|')}>${outputs.map((p) => p.key).join('|')}`;
+  const lastKeys = useRef(handleKeys);
+  useEffect(() => {
+    if (lastKeys.current === handleKeys) return;
+    lastKeys.current = handleKeys;
+    updateInternals(id);
+  }, [handleKeys, id, updateInternals]);
 
   const errPins = useMemo(() => new Set(errors.map((e) => e.pin).filter(Boolean) as string[]), [errors]);
   const title = def?.friendly_name ?? node.type;

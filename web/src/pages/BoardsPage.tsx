@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, can, type BoardSummary, type Me, type VersionInfo } from '../api';
 import { newBoard, slugify } from '../lib/convert';
+import { AppNav } from '../ui/AppNav';
 import { DeleteDialog, NameDialog, useAttempt } from '../ui/forms';
 import { Link } from '../ui/Link';
 import { navigate } from '../ui/router';
@@ -85,6 +86,7 @@ export function BoardsPage({ me, appId }: { me: Me; appId: string; onChanged: ()
         <h1>{app?.name ?? appId} <span className="muted small">boards</span></h1>
         {write && <button type="button" className="btn primary" onClick={() => { setName(''); setCreating(true); }}>New board</button>}
       </div>
+      <AppNav app={app} appId={appId} current="boards" />
       {app && !write && <p className="muted notice">Your role ({app.role}) can view boards here but not change them.</p>}
       {boards === null ? (
         <p className="muted" aria-busy="true">Loading…</p>

@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, setCsrf, type Provider } from '../api';
+import { signinErrorMessage, takeStartupRefusal } from '../lib/signin';
 
-export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+export function SignIn({ onSignedIn, embedded }: { onSignedIn: () => void; embedded?: boolean }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
@@ -12,7 +13,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     let live = true;
     api.providers().then((p) => live && setProviders(p));
     const q = new URLSearchParams(location.search);
-    if (q.get('error')) setError(q.get('error_description') || `Sign-in failed: ${q.get('error')}`);
+    const refused = takeStartupRefusal() ?? signinErrorMessage(location.search);
+    if (refused) setError(refused);
+    else if (q.get('error')) setError(q.get('error_description') || `Sign-in failed: ${q.get('error')}`);
     return () => { live = false; };
   }, []);
 
@@ -33,9 +36,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   };
 
   return (
-    <div className="signin">
-      <form className="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
-        <h1 id="signin-title">Sign in to weir</h1>
+    <div className={embedded ? 'signin-embedded' : 'signin'}>
+      <form className={embedded ? 'form' : 'card signin-card'} onSubmit={submit} aria-labelledby={embedded ? undefined : 'signin-title'} aria-label={embedded ? 'Sign in again' : undefined}>
+        {!embedded && <h1 id="signin-title">Sign in to weir</h1>}
         <label className="field">
           <span>E-mail</span>
           <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />

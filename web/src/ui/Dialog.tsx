@@ -2,8 +2,10 @@
 // Escape closes it, by the browser).
 import { useEffect, useRef, type ReactNode } from 'react';
 
-export function Dialog({ title, open, onClose, children, wide }: {
+export function Dialog({ title, open, onClose, children, wide, noClose }: {
   title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean;
+  /** No close button (a dialog only its own action ends). */
+  noClose?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -19,7 +21,7 @@ export function Dialog({ title, open, onClose, children, wide }: {
         <>
           <header className="dialog-head">
             <h2>{title}</h2>
-            <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>×</button>
+            {!noClose && <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>×</button>}
           </header>
           <div className="dialog-body">{children}</div>
         </>
