@@ -91,6 +91,11 @@ async function main() {
   if (!ok(spawnSync('test', ['-f', join(WEB, 'dist', 'index.html')]).status === 0, 'the editor is built (web/dist/index.html)')) return;
   addUser(data, ADMIN, true);
   addUser(data, VIEWER, false);
+  // An installed package (built beside the binary by sdk/c), not granted its
+  // capability: the palette must show it as a package and name what it needs.
+  const pkg = join(dirname(WEIR), 'packages', 'http_caller.wasm');
+  const inst = spawnSync(WEIR, ['node', 'install', pkg, '--data-dir', data], { encoding: 'utf8' });
+  if (!ok(inst.status === 0, `a package is installed (weir node install ${pkg})`)) console.log(inst.stderr);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logFd = openSync(serverLog, 'w');
@@ -219,6 +224,17 @@ async function main() {
     const n = await page.locator('.palette-item').count();
     await search.fill('');
     return n >= 1 && n < 5 && (await page.locator('.palette-item').count()) > 40;
+  });
+  await step('the palette shows an installed package node with its package and capability badges', async () => {
+    const search = page.getByLabel('Search nodes');
+    await search.fill('HTTP GET');
+    const item = page.locator('.palette-item', { hasText: 'HTTP GET' }).first();
+    await item.waitFor();
+    const badges = await item.locator('.badge').allInnerTexts();
+    await shot('04a-palette-package');
+    await search.fill('');
+    if (!(badges.includes('pkg') && badges.includes('http'))) throw new Error(`badges of HTTP GET: ${badges.join(', ')}`);
+    return true;
   });
   await step('drag Log Info, Delay and Return Result from the palette onto the canvas', async () => {
     await page.getByRole('button', { name: 'Zoom Out' }).click();
