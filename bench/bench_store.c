@@ -27,7 +27,7 @@
 #include "store/db.h"
 #include "store/queue.h"
 
-static char report[1024];
+static char report[2048];
 static const char *const payload = "{\"name\":\"ada\",\"n\":41}";
 static const char *const result = "{\"greeting\":\"Hello ada, next is 42\"}";
 
@@ -158,6 +158,10 @@ int main(int argc, char **argv) {
                                 "\"inputs\":{\"format_string\":\"Hello {name}, next is {next}\",\"name\":\"ada\"},"
                                 "\"outputs\":{\"formatted_string\":\"Hello ada, next is 42\"}}",
                                 i ? "," : "", i, 10 * i);
+    if (off + 3 > sizeof report) {
+        fprintf(stderr, "bench_store: the report does not fit its buffer\n");
+        return 1;
+    }
     snprintf(report + off, sizeof report - off, "]}");
     const char *modes[] = {"sync-1", "sync-32", "async"};
     int reps = quick ? 1 : 3;

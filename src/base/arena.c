@@ -6,7 +6,9 @@
  * block this size first consolidates the small-chunk bins. */
 #include "base/arena.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,20 +25,27 @@ struct arena_block {
 
 #define ARENA_SPARE_BYTES 4096
 
-static _Thread_local arena_block *spare;  /* one per thread; lives as long as the thread */
+/* The spare lives in a thread-specific key whose destructor frees it when
+ * its thread ends. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_ok;
+
+static void spare_init(void) { spare_ok = pthread_key_create(&spare_key, free) == 0; }
 
 static arena_block *block_new(size_t size) {
-    if (size == ARENA_SPARE_BYTES && spare) {
-        arena_block *b = spare;
-        spare = NULL;
+    pthread_once(&spare_once, spare_init);
+    arena_block *b = size == ARENA_SPARE_BYTES && spare_ok ? pthread_getspecific(spare_key) : NULL;
+    if (b) {
+        pthread_setspecific(spare_key, NULL);
         return b;
     }
     return malloc(sizeof(arena_block) + size);
 }
 
 static void block_free(arena_block *b) {
-    if (b->size == ARENA_SPARE_BYTES && !spare) spare = b;
-    else free(b);
+    if (b->size == ARENA_SPARE_BYTES && spare_ok && !pthread_getspecific(spare_key) && pthread_setspecific(spare_key, b) == 0) return;
+    free(b);
 }
 
 void arena_init(arena *a, size_t first_block) {
