@@ -7,13 +7,5 @@
 set -uo pipefail
 WEIR=$1 SRC=$2
 cd "$SRC/web" || exit 1
-missing=""
-[ -f dist/index.html ] || missing="web/dist (run scripts/build-web.sh)"
-[ -d node_modules/playwright-core ] || missing="$missing web/node_modules (run scripts/build-web.sh)"
-[ -x "${WEIR_E2E_CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium (run scripts/install-deps.sh)"
-if [ -n "$missing" ]; then
-  echo "missing: $missing"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+. "$SRC/tests/integration/web_prereqs.sh"
 node e2e/run.mjs "$WEIR"

@@ -6,15 +6,7 @@
 set -uo pipefail
 WEIR=$(realpath "$1") SRC=$(cd "$2" && pwd)
 cd "$SRC/web" || exit 1
-missing=""
-[ -f dist/index.html ] || missing="web/dist (run scripts/build-web.sh)"
-[ -d node_modules/playwright-core ] || missing="$missing web/node_modules (run scripts/build-web.sh)"
-[ -x "${WEIR_E2E_CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium (run scripts/install-deps.sh)"
-if [ -n "$missing" ]; then
-  echo "missing: $missing"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+. "$SRC/tests/integration/web_prereqs.sh"
 moddir=$(python3 - "$SRC" <<'PY'
 import sys
 sys.dont_write_bytecode = True

@@ -19,19 +19,18 @@
 // Screenshots go to e2e/screenshots/ (oidc-*.png). Prints "N passed, M failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
+import { LAUNCH, freePort, waitFor } from './util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WEB = resolve(here, '..');
 const REPO = resolve(WEB, '..');
 const WEIR = resolve(process.argv[2] || join(REPO, 'build', 'weir'));
 const MODDIR = process.argv[3] ? resolve(process.argv[3]) : '';
-const CHROMIUM = process.env.WEIR_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(here, 'screenshots');
 const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' };
 const STEP_TIMEOUT = 20000;
@@ -52,23 +51,6 @@ async function step(what, f) {
   }
 }
 function expect(cond, why) { if (!cond) throw new Error(why); }
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-  });
-}
-
-async function waitFor(url, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try { if ((await fetch(url)).ok) return true; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'weir-e2e-oidc-'));
 chmodSync(tmp, 0o700);
@@ -140,11 +122,7 @@ async function main() {
   const app = await api(base, tok, 'POST', '/api/v1/apps', { name: 'SSO App' });
   if (!ok(app.status === 201, 'the admin creates an app')) return;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch(LAUNCH);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', reducedMotion: 'reduce' });
   let page = await ctx.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);

@@ -17,17 +17,16 @@
 // Screenshots and perf.json go to e2e/screenshots/. Prints "N passed, M failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, readFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { LAUNCH, freePort, waitFor } from './util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WEB = resolve(here, '..');
 const REPO = resolve(WEB, '..');
 const WEIR = resolve(process.argv[2] || process.env.WEIR || join(REPO, 'build', 'weir'));
-const CHROMIUM = process.env.WEIR_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(here, 'screenshots');
 const ADMIN = { email: 'admin@e2e.test', password: 'admin-password-e2e' };
 const VIEWER = { email: 'viewer@e2e.test', password: 'viewer-password-e2e' };
@@ -50,26 +49,6 @@ async function step(what, f) {
     await onFail?.(failed).catch(() => {});
     if (process.env.WEIR_E2E_BAIL) throw new Error('stopped at the first failure (WEIR_E2E_BAIL)');
   }
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-  });
-}
-
-async function waitReady(base, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(`${base}/readyz`);
-      if (r.ok) return true;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 function addUser(data, u, admin) {
@@ -101,7 +80,7 @@ async function main() {
   const logFd = openSync(serverLog, 'w');
   server = spawn(WEIR, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--web-dir', join(WEB, 'dist'), '--log-level', 'warn'],
     { stdio: ['ignore', logFd, logFd] });
-  if (!ok(await waitReady(base, 20000), `weir serve ready on ${base}`)) return;
+  if (!ok(await waitFor(`${base}/readyz`, 20000), `weir serve ready on ${base}`)) return;
 
   // ---- static files: headers ----
   await step('GET / serves the editor with a strict CSP and no inline script', async () => {
@@ -125,12 +104,7 @@ async function main() {
   });
 
   // A fresh profile (--user-data-dir) for this run only; nothing is downloaded.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch(LAUNCH);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', reducedMotion: 'reduce' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
