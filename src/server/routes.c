@@ -222,10 +222,13 @@ static void dispatch(srv_req *r) {
  * row "access.denied" (audit.h). */
 /* Whether a request may have changed what the cache holds (credentials,
  * users, members, roles, apps, boards, events): every request but reads and
- * the few that only start or stop runs. A new route invalidates by default. */
+ * the few that only start or stop runs. A new route invalidates by default;
+ * the one GET that changes them is the sign-in callback (a new user, roles
+ * mapped from the provider's groups). */
 static bool may_change_cached(const srv_req *r) {
-    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return false;
     const route *rt = r->route;
+    if (rt && rt->handler == h_oidc_callback) return true;
+    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) return false;
     return !rt || (rt->handler != h_webhook && rt->handler != h_event_fire && rt->handler != h_run_start &&
                    rt->handler != h_run_rerun && rt->handler != h_run_cancel);
 }

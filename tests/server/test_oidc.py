@@ -546,8 +546,13 @@ def suite(w):
     w.login(Browser())
     roles = {a["id"]: a["role"] for a in (w.me(b2).json or {}).get("apps", [])}
     eq(roles.get(apps["owned"]), "owner", "sign-in with a group mapped to 'admin': the owner stays owner")
+    for _ in range(3):  # alice's role in 'mapped' is now in the server's cache (SQLite)
+        warm = b2.get(f"{w.base}/api/v1/apps/{apps['mapped']}/boards")
+    eq(warm.status, 200, "alice, editor through her group, reads the mapped app")
     w.op("POST", "/__test/groups", {"account": "alice", "groups": []})
     w.login(Browser())
+    eq(b2.get(f"{w.base}/api/v1/apps/{apps['mapped']}/boards").status, 403,
+       "a sign-in that removes the mapped membership applies to her other sessions at once (the callback empties the cache)")
     roles = {a["id"]: a["role"] for a in (w.me(b2).json or {}).get("apps", [])}
     eq((roles.get(apps["mapped"]), roles.get(apps["owned"]), roles.get(apps["manual"])), (None, "owner", "viewer"),
        "group gone: the mapped membership is removed; owner and hand-made memberships stay")
