@@ -196,16 +196,17 @@ HANDLER(h_run_live) {
     if (!rows) return;
     db_rows_free(rows);
     if (!sse_subscribe(r->srv->hub, r, r->app_id, id, json_array(), false)) return;
-    /* Subscribed first, then read: a run that ended in between is still seen. */
+    /* Subscribed first, then read: a run that ended in between is still
+     * seen; the snapshot goes ahead of events published meanwhile. */
     rows = load_run(r, id, "");
     if (!rows) return;
     const char *status = db_rows_text(rows, 0, 5);
     json_t *d = json_pack("{s:s, s:s}", "run_id", id, "status", status);
     if (is_final(status)) {
         json_object_set_new(d, "error", db_rows_text(rows, 0, 12) ? json_loads(db_rows_text(rows, 0, 12), 0, NULL) : json_null());
-        sse_stream_send(r->stream, "run_finished", d, true);
+        sse_stream_send_first(r->stream, "run_finished", d, true);
     } else {
-        sse_stream_send(r->stream, "status", d, false);
+        sse_stream_send_first(r->stream, "status", d, false);
     }
     db_rows_free(rows);
 }

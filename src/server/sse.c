@@ -18,6 +18,7 @@ struct srv_stream {
     char run_id[ID_MAX];     /* "" for an app stream */
     pthread_mutex_t mu;
     strbuf pending;
+    size_t head_len;         /* bytes of pending before the first published event */
     size_t sent;             /* bytes of pending already given to MHD */
     bool closing;            /* end after pending */
     bool suspended;
@@ -91,18 +92,27 @@ void sse_publish(sse_hub *h, const char *app_id, const char *run_id, const char 
     sb_free(&sb);
 }
 
-void sse_stream_send(srv_stream *st, const char *event, json_t *data, bool close_after) {
+void sse_stream_send_first(srv_stream *st, const char *event, json_t *data, bool close_after) {
     strbuf sb = STRBUF_INIT;
     format_event(&sb, event, data);
     json_decref(data);
-    stream_put(st, sb_str(&sb), sb.len);
-    sb_free(&sb);
-    if (close_after) {
-        pthread_mutex_lock(&st->mu);
-        st->closing = true;
-        stream_wake(st);
-        pthread_mutex_unlock(&st->mu);
+    pthread_mutex_lock(&st->mu);
+    /* Ahead of what was published since subscribing (nothing is sent before
+     * the handler returns); a stream already closed by the run's end has its
+     * run_finished and needs nothing more. */
+    if (!st->closing && st->sent <= st->head_len) {
+        strbuf rest = STRBUF_INIT;
+        sb_append(&rest, st->pending.data + st->head_len, st->pending.len - st->head_len);
+        st->pending.len = st->head_len;
+        sb_append(&st->pending, sb_str(&sb), sb.len);
+        sb_append(&st->pending, sb_str(&rest), rest.len);
+        st->head_len += sb.len;
+        sb_free(&rest);
     }
+    if (close_after) st->closing = true;
+    stream_wake(st);
+    pthread_mutex_unlock(&st->mu);
+    sb_free(&sb);
 }
 
 void sse_close_run(sse_hub *h, const char *run_id) {
@@ -155,6 +165,7 @@ bool sse_subscribe(sse_hub *h, srv_req *r, const char *app_id, const char *run_i
     json_t *ev;
     json_array_foreach(first, i, ev) format_event(&st->pending, json_string_value(json_object_get(ev, "event")), json_object_get(ev, "data"));
     json_decref(first);
+    st->head_len = st->pending.len;
     st->closing = close_after;
     pthread_mutex_lock(&h->mu);
     st->next = h->head;

@@ -32,8 +32,11 @@ void sse_publish(sse_hub *h, const char *app_id, const char *run_id, const char 
  * end the stream after them (a run that already finished). Returns false
  * (503 set on r) when the subscriber limit is reached. */
 bool sse_subscribe(sse_hub *h, srv_req *r, const char *app_id, const char *run_id, json_t *first, bool close_after);
-/* Send one event to one stream (stolen data); close it after when asked. */
-void sse_stream_send(srv_stream *st, const char *event, json_t *data, bool close_after);
+/* Put one event (stolen data) on a stream just subscribed, ahead of the
+ * events published to it since (a snapshot read after subscribing comes
+ * first); close it after when asked. Nothing when the stream is already
+ * closing (the run's end, with its run_finished, is queued). */
+void sse_stream_send_first(srv_stream *st, const char *event, json_t *data, bool close_after);
 /* End the run's streams after what is queued (the run finished). */
 void sse_close_run(sse_hub *h, const char *run_id);
 /* A comment line to every stream (keep-alive; finds dead clients). */
