@@ -6,7 +6,7 @@ import { api, ApiError, can, type Me, type Member, type Role } from '../api';
 import { APP_PERMISSIONS, expandPermissions, grantableRoles, memberChangeProblem, roleNameProblem } from '../lib/perms';
 import { AppNav } from '../ui/AppNav';
 import { Dialog } from '../ui/Dialog';
-import { DeleteDialog, useAttempt } from '../ui/forms';
+import { DeleteDialog, FormActions, useAttempt } from '../ui/forms';
 import { Link } from '../ui/Link';
 import { formatTime } from '../ui/time';
 import { useToast } from '../ui/toasts';
@@ -215,11 +215,7 @@ function AddMemberDialog({ appId, roles, onClose, onAdded }: { appId: string; ro
           </select>
         </label>
         <p className="muted small">An existing user of this server joins with this role (a member already here gets the role instead).</p>
-        {problem && <p className="form-error" role="alert">{problem}</p>}
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !email.trim() || !role}>Add member</button>
-        </div>
+        <FormActions problem={problem} onClose={onClose} submit="Add member" disabled={busy || !email.trim() || !role} />
       </form>
     </Dialog>
   );
@@ -276,11 +272,7 @@ function RoleDialog({ appId, role, actorPermissions, onClose, onSaved }: {
             })}
           </div>
         </fieldset>
-        {problem && <p className="form-error" role="alert">{problem}</p>}
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>{role ? 'Save role' : 'Create role'}</button>
-        </div>
+        <FormActions problem={problem} onClose={onClose} submit={role ? 'Save role' : 'Create role'} disabled={busy || !name.trim()} />
       </form>
     </Dialog>
   );

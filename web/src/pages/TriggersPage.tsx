@@ -13,7 +13,7 @@ import { expandPermissions, grantableRoles } from '../lib/perms';
 import { AppNav } from '../ui/AppNav';
 import { copyText } from '../ui/copy';
 import { Dialog } from '../ui/Dialog';
-import { DeleteDialog, useAttempt } from '../ui/forms';
+import { DeleteDialog, FormActions, useAttempt } from '../ui/forms';
 import { Link } from '../ui/Link';
 import { formatTime } from '../ui/time';
 import { useToast } from '../ui/toasts';
@@ -276,10 +276,7 @@ function ApiKeyDialog({ me, appId, trigger, onClose, onCreated }: {
           <input type="number" min={1} max={366} required value={days} onChange={(e) => setDays(e.target.value)} />
         </label>
         <p className="muted small">The key acts for this app with the role's permissions. It is shown once, in the example request.</p>
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create key</button>
-        </div>
+        <FormActions onClose={onClose} submit="Create key" disabled={busy || !name.trim()} />
       </form>
     </Dialog>
   );
@@ -403,11 +400,7 @@ function TriggerDialog({ appId, trigger, boards, starts, onClose, onSaved }: {
           </label>
           <label className="check"><input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled</label>
         </div>
-        {problem && <p className="form-error" role="alert">{problem}</p>}
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>{trigger ? 'Save trigger' : 'Create trigger'}</button>
-        </div>
+        <FormActions problem={problem} onClose={onClose} submit={trigger ? 'Save trigger' : 'Create trigger'} disabled={busy || !name.trim()} />
       </form>
     </Dialog>
   );

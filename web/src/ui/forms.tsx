@@ -1,5 +1,6 @@
-// What the list pages (apps, boards) share: one request at a time with its
-// failure as a toast, a dialog asking for a name, a dialog confirming a delete.
+// What the list pages share: one request at a time with its failure as a
+// toast, a dialog form's end, a dialog asking for a name, a dialog confirming
+// a delete.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { ApiError } from '../api';
 import { Dialog } from './Dialog';
@@ -23,6 +24,21 @@ export function useAttempt(): [boolean, (failure: string, fn: () => Promise<void
   return [busy, attempt];
 }
 
+/** A dialog form's end: the server's refusal (if any), Cancel and the submit button. */
+export function FormActions({ problem, onClose, submit, disabled }: {
+  problem?: string; onClose: () => void; submit: string; disabled: boolean;
+}) {
+  return (
+    <>
+      {problem && <p className="form-error" role="alert">{problem}</p>}
+      <div className="form-actions">
+        <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
+        <button type="submit" className="btn primary" disabled={disabled}>{submit}</button>
+      </div>
+    </>
+  );
+}
+
 /** A form dialog with a required Name field (children after it), Cancel and `submit`. */
 export function NameDialog({ title, open, onClose, name, setName, busy, submit, onSubmit, children }: {
   title: string; open: boolean; onClose: () => void; name: string; setName: (n: string) => void;
@@ -35,10 +51,7 @@ export function NameDialog({ title, open, onClose, name, setName, busy, submit, 
           <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
         </label>
         {children}
-        <div className="form-actions">
-          <button type="button" className="btn ghost" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>{submit}</button>
-        </div>
+        <FormActions onClose={onClose} submit={submit} disabled={busy || !name.trim()} />
       </form>
     </Dialog>
   );
