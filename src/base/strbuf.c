@@ -12,7 +12,7 @@ static bool sb_reserve(strbuf *sb, size_t extra) {
     if (extra > SIZE_MAX - sb->len - 1) { sb->oom = true; return false; }
     size_t need = sb->len + extra + 1;
     if (need <= sb->cap) return true;
-    size_t cap = sb->cap ? sb->cap : 64;
+    size_t cap = sb->cap ? sb->cap : 256;
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(sb->data, cap);
     if (!p) { sb->oom = true; return false; }
@@ -21,16 +21,14 @@ static bool sb_reserve(strbuf *sb, size_t extra) {
     return true;
 }
 
-void sb_append(strbuf *sb, const char *s, size_t len) {
+bool sb_grow(strbuf *sb, size_t extra) { return sb_reserve(sb, extra); }
+
+void sb_append_slow(strbuf *sb, const char *s, size_t len) {
     if (!sb_reserve(sb, len)) return;
     if (len) memcpy(sb->data + sb->len, s, len);
     sb->len += len;
     sb->data[sb->len] = '\0';
 }
-
-void sb_puts(strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
-
-void sb_putc(strbuf *sb, char c) { sb_append(sb, &c, 1); }
 
 void sb_printf(strbuf *sb, const char *fmt, ...) {
     va_list ap;

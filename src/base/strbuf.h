@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct strbuf {
     char *data;    /* NUL-terminated; NULL until the first append */
@@ -14,9 +15,23 @@ typedef struct strbuf {
 
 #define STRBUF_INIT {NULL, 0, 0, false}
 
-void sb_append(strbuf *sb, const char *s, size_t len);
-void sb_puts(strbuf *sb, const char *s);
-void sb_putc(strbuf *sb, char c);
+/* Make room for `extra` more bytes at once (a writer that knows roughly how
+ * much it will write); false when out of memory. */
+bool sb_grow(strbuf *sb, size_t extra);
+/* Appends that fit the buffer are done inline (the JSON writers append a
+ * few bytes at a time); the rest go through sb_append_slow. */
+void sb_append_slow(strbuf *sb, const char *s, size_t len);
+static inline void sb_append(strbuf *sb, const char *s, size_t len) {
+    if (sb->cap - sb->len > len && !sb->oom) {  /* room for len bytes and the NUL */
+        if (len) memcpy(sb->data + sb->len, s, len);
+        sb->len += len;
+        sb->data[sb->len] = '\0';
+        return;
+    }
+    sb_append_slow(sb, s, len);
+}
+static inline void sb_puts(strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
+static inline void sb_putc(strbuf *sb, char c) { sb_append(sb, &c, 1); }
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append `s` as a JSON string literal, quotes included. */
 void sb_json_string(strbuf *sb, const char *s, size_t len);

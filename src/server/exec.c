@@ -397,6 +397,7 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
         pthread_mutex_unlock(&x->mu);
         json_t *result = run_result(rn), *error = run_error(rn);
         strbuf details = STRBUF_INIT;
+        sb_grow(&details, 2000);  /* a small run's report in one allocation */
         run_report_details(rn, &details);
         finish(x, j, run_status_name(st), result, error, rn, sb_take(&details));
         json_decref(result), json_decref(error);
