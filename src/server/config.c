@@ -30,7 +30,7 @@ static const opt opts[] = {
     {"tls_cert", T_STR, S(tls_cert), "", 0, 0, "PEM certificate chain; with tls_key: HTTPS only (TLS 1.2+), HSTS sent"},
     {"tls_key", T_STR, S(tls_key), "", 0, 0, "PEM private key"},
     {"public_url", T_STR, S(public_url), "", 0, 0, "base URL shown to users (webhook URLs); default from listen"},
-    {"http_threads", T_INT, S(http_threads), "32", 1, 1024, "threads serving HTTP connections (a request waiting on the store holds one)"},
+    {"http_threads", T_INT, S(http_threads), "8", 1, 1024, "threads serving HTTP connections (a request waiting on the store holds one; a waiting webhook does not)"},
     {"max_connections", T_INT, S(max_connections), "4096", 1, 1000000, "open connections; more are refused"},
     {"max_connections_per_ip", T_INT, S(max_connections_per_ip), "256", 1, 1000000, "open connections from one address"},
     {"max_body_bytes", T_INT, S(max_body_bytes), "17825792", 1024, 1073741824, "request body (boards up to 16 MiB fit); more is 413"},

@@ -416,7 +416,7 @@ def t_precedence(c, weir, tmp):
     port, others, cfg = start_and_find(weir, ["--data-dir", dd], env2, ports, log)
     c.eq(port, pa, "precedence: only the file → listens on A")
     c.eq((cfg or {}).get("run_workers"), 3, "precedence: run_workers from the file (3)")
-    c.eq((cfg or {}).get("http_threads"), 32, "precedence: a setting given nowhere has its default")
+    c.eq((cfg or {}).get("http_threads"), 8, "precedence: a setting given nowhere has its default")
 
     # DATA/weir.json is the config file when none is named
     shutil.copy(cfg_file, os.path.join(dd, "weir.json"))
