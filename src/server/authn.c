@@ -37,12 +37,14 @@ static void copy_id(char *dst, const char *src) {
 }
 
 /* Record a credential's use (sql: "UPDATE … SET col = $1 WHERE id = $2") when
- * the last one recorded is more than `every` µs old. */
-static void touch(srv_req *r, const char *sql, const char *id, int64_t last, int64_t now, int64_t every) {
-    if (now - last <= every) return;
+ * the last one recorded is more than `every` µs old; returns the time now on
+ * record. */
+static int64_t touch(srv_req *r, const char *sql, const char *id, int64_t last, int64_t now, int64_t every) {
+    if (now - last <= every) return last;
     db_err e;
     db_val u[] = {DB_INT(now), DB_TEXT(id)};
     db_exec(r->srv->db, sql, u, 2, NULL, &e);
+    return now;
 }
 
 /* What a bearer credential resolved to, as cached (cache.h): revocation,
@@ -53,6 +55,18 @@ typedef struct cred_entry {
     int64_t expires_at, last_used;
 } cred_entry;
 
+static const char *last_used_sql(principal_kind k) {
+    return k == PRINCIPAL_PAT ? "UPDATE tokens SET last_used_at = $1 WHERE id = $2" : "UPDATE api_keys SET last_used_at = $1 WHERE id = $2";
+}
+
+/* r->who is a bearer credential just resolved (read at generation gen): record
+ * its use when due and remember it. */
+static void remember_bearer(srv_req *r, const char *hash, uint64_t gen, int64_t expires_at, int64_t last_used, int64_t now) {
+    cred_entry ce = {.who = r->who, .expires_at = expires_at};
+    ce.last_used = touch(r, last_used_sql(r->who.kind), r->who.cred_id, last_used, now, LAST_USED_EVERY_US);
+    cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
+}
+
 /* A cached credential: refused if expired, else the caller. */
 static bool cached_credential(srv_req *r, const char *hash, int64_t now) {
     cred_entry ce;
@@ -62,13 +76,7 @@ static bool cached_credential(srv_req *r, const char *hash, int64_t now) {
         return true;
     }
     r->who = ce.who;
-    if (now - ce.last_used > LAST_USED_EVERY_US) {
-        uint64_t gen = cache_gen(r->srv->cache);
-        touch(r, ce.who.kind == PRINCIPAL_PAT ? "UPDATE tokens SET last_used_at = $1 WHERE id = $2" : "UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
-              ce.who.cred_id, ce.last_used, now, LAST_USED_EVERY_US);
-        ce.last_used = now;
-        cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
-    }
+    if (now - ce.last_used > LAST_USED_EVERY_US) remember_bearer(r, hash, cache_gen(r->srv->cache), ce.expires_at, ce.last_used, now);
     return true;
 }
 
@@ -88,11 +96,9 @@ static void resolve_pat(srv_req *r, const char *hash, int64_t now) {
     copy_id(w->user_id, db_rows_text(rows, 0, 1));
     w->scopes = perm_set_from_text(db_rows_text(rows, 0, 2));
     w->instance_admin = db_rows_int(rows, 0, 6) != 0;
-    cred_entry ce = {.who = *w, .expires_at = db_rows_int(rows, 0, 3), .last_used = db_rows_int(rows, 0, 5)};
+    int64_t expires_at = db_rows_int(rows, 0, 3), last_used = db_rows_int(rows, 0, 5);
     db_rows_free(rows);
-    touch(r, "UPDATE tokens SET last_used_at = $1 WHERE id = $2", w->cred_id, ce.last_used, now, LAST_USED_EVERY_US);
-    if (now - ce.last_used > LAST_USED_EVERY_US) ce.last_used = now;
-    cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
+    remember_bearer(r, hash, gen, expires_at, last_used, now);
 }
 
 static void resolve_key(srv_req *r, const char *hash, int64_t now) {
@@ -108,11 +114,9 @@ static void resolve_key(srv_req *r, const char *hash, int64_t now) {
     copy_id(w->cred_id, db_rows_text(rows, 0, 0));
     copy_id(w->key_app, db_rows_text(rows, 0, 1));
     w->key_perms = perm_set_from_text(db_rows_text(rows, 0, 2)) & ~(PERM_BIT(PERM_OWNER));  /* a key never acts as owner */
-    cred_entry ce = {.who = *w, .expires_at = db_rows_int(rows, 0, 3), .last_used = db_rows_int(rows, 0, 5)};
+    int64_t expires_at = db_rows_int(rows, 0, 3), last_used = db_rows_int(rows, 0, 5);
     db_rows_free(rows);
-    touch(r, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", w->cred_id, ce.last_used, now, LAST_USED_EVERY_US);
-    if (now - ce.last_used > LAST_USED_EVERY_US) ce.last_used = now;
-    cache_put(r->srv->cache, CACHE_CREDENTIAL, hash, &ce, sizeof ce, gen);
+    remember_bearer(r, hash, gen, expires_at, last_used, now);
 }
 
 /* Sessions end after session_idle_min without use or session_max_hours after

@@ -300,10 +300,9 @@ static void announce(ending *en, int rc, const db_err *e) {
     }
 }
 
-static void ending_free(ending *en) {
+static void ending_clear(ending *en) {
     json_decref(en->result), json_decref(en->error);
     free(en->result_text);
-    free(en);
 }
 
 /* The store's writer thread: an inline run's row is committed (or not). */
@@ -311,48 +310,54 @@ static void on_recorded(void *ctx, int rc, const db_err *e) {
     ending *en = ctx;
     executor *x = en->x;
     announce(en, rc, e);
-    ending_free(en);
+    ending_clear(en);
+    free(en);
     atomic_fetch_sub(&x->recording, 1);
 }
 
 /* Record the run's end and tell whoever waits. An inline run (j->unsaved) is
  * inserted whole, without holding the HTTP thread: the connection stays
  * suspended until the group commit that carries its row, and is answered
- * from there (on_recorded). */
-/* rn: the run, when it was executed (node metrics); report: the rest of its
- * report as JSON text (run_report_details), taken. */
+ * from there (on_recorded); should even its small ending not be allocated,
+ * it is inserted here, waiting. rn: the run, when it was executed (node
+ * metrics); report: the rest of its report as JSON text, taken. */
 static void finish(executor *x, exec_job *j, const char *status, json_t *result, json_t *error, run *rn, char *report) {
     server *s = x->s;
     const char *type;
     uint64_t dur;
     for (size_t i = 0; rn && run_trace_at(rn, i, &type, &dur); i++)  /* the nodes ran, whatever becomes of the record */
         metrics_node(s->metrics, type, (int64_t)dur);
-    ending *en = calloc(1, sizeof *en);
-    if (!en) abort();  /* a few dozen bytes: nothing sensible to do without them */
-    *en = (ending){.x = x, .status = status, .error = json_is_null(error) ? NULL : json_incref(error)};
-    snprintf(en->run_id, sizeof en->run_id, "%s", j->run_id);
-    snprintf(en->app_id, sizeof en->app_id, "%s", j->app_id);
+    ending en = {.x = x, .status = status, .error = json_is_null(error) ? NULL : json_incref(error)};
+    snprintf(en.run_id, sizeof en.run_id, "%s", j->run_id);
+    snprintf(en.app_id, sizeof en.app_id, "%s", j->app_id);
     char *rt = dump(result), *et = dump(error), *pt = report;
     db_err e = {{0}};
     int64_t now = now_us();
     int rc;
     if (j->unsaved) {
-        en->waiter = j->waiter;
-        en->result_text = rt;
-        atomic_fetch_add(&x->recording, 1);
-        rc = queue_insert_finished_async(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now,
-                                         on_recorded, en, &e);
+        en.waiter = j->waiter;
+        en.result_text = rt;
+        ending *later = malloc(sizeof *later);
+        if (later) {
+            *later = en;
+            atomic_fetch_add(&x->recording, 1);
+            rc = queue_insert_finished_async(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now,
+                                             on_recorded, later, &e);
+            if (rc == 0) { free(et), free(pt); return; }  /* on_recorded takes it from here */
+            atomic_fetch_sub(&x->recording, 1);
+            free(later);
+        } else {
+            rc = queue_insert_finished(s->db, j->unsaved, s->worker_id, status, rt, et, pt, j->unsaved->created_at, now, &e);
+        }
         free(et), free(pt);
-        if (rc == 0) return;  /* on_recorded takes it from here */
-        atomic_fetch_sub(&x->recording, 1);
     } else {
-        en->j = j;
-        en->result = json_incref(result);
+        en.j = j;
+        en.result = json_incref(result);
         rc = queue_finish(s->db, j->run_id, s->worker_id, status, rt, et, pt, now, &e);
         free(rt), free(et), free(pt);
     }
-    announce(en, rc, &e);
-    ending_free(en);
+    announce(&en, rc, &e);
+    ending_clear(&en);
 }
 
 static json_t *parse_or_null(const char *text) {

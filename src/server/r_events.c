@@ -248,17 +248,15 @@ static bool hook_target(srv_req *r, const char *key, event_target *t) {
     target_of(ev, t);
     db_rows_free(ev);
     if (t->webhook && t->enabled) {  /* the version a run would pin, checked as runs_create would */
-        db_rows *rows = NULL;
-        db_err e;
-        db_val p[] = {DB_TEXT(t->board_id), DB_TEXT(r->app_id), DB_INT(t->version)};
-        const char *sql = t->version ? "SELECT bv.version FROM board_versions bv JOIN boards b ON b.id = bv.board_id"
-                                       " WHERE bv.board_id = $1 AND b.app_id = $2 AND bv.version = $3"
-                                     : "SELECT latest_version FROM boards WHERE id = $1 AND app_id = $2";
-        if (srv_db_failed(r, db_exec(r->srv->db, sql, p, t->version ? 3 : 2, &rows, &e), &e, NULL)) return false;
-        bool found = db_rows_count(rows) == 1;
-        t->version = found ? db_rows_int(rows, 0, 0) : 0;
-        db_rows_free(rows);
-        if (!found) { srv_problem(r, 404, "not_found", "no such board version"); return false; }
+        char err[256];
+        run_create_rc rc = runs_version(r->srv, r->app_id, t->board_id, t->version, &t->version, err, sizeof err);
+        if (rc == RUN_NO_BOARD) { srv_problem(r, 404, "not_found", "%s", err); return false; }
+        if (rc != RUN_CREATED) {
+            db_err e;
+            snprintf(e.msg, sizeof e.msg, "%s", err);
+            srv_db_failed(r, DB_ERROR, &e, NULL);
+            return false;
+        }
     }
     if (cacheable) cache_put(r->srv->cache, CACHE_EVENT, ck, t, sizeof *t, gen);
     return true;

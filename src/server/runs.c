@@ -20,24 +20,28 @@ char *runs_unseal_variables(server *s, const char *run_id, const char *sealed) {
     return (char *)plain;  /* NUL-terminated by auth_unseal */
 }
 
-run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], int64_t *version, char *err, size_t n) {
+run_create_rc runs_version(server *s, const char *app_id, const char *board_id, int64_t version, int64_t *out, char *err, size_t n) {
     db_err e;
     db_rows *rows = NULL;
-    int64_t v = sp->version;
-    if (v <= 0) {
-        db_val p[] = {DB_TEXT(sp->board_id), DB_TEXT(sp->app_id)};
-        if (db_exec(s->db, "SELECT latest_version FROM boards WHERE id = $1 AND app_id = $2", p, 2, &rows, &e) < 0)
-            return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
-        if (db_rows_count(rows) != 1) { db_rows_free(rows); return snprintf(err, n, "no such board"), RUN_NO_BOARD; }
-        v = db_rows_int(rows, 0, 0);
-    } else if (!sp->version_checked) {
-        db_val p[] = {DB_TEXT(sp->board_id), DB_TEXT(sp->app_id), DB_INT(v)};
-        if (db_exec(s->db, "SELECT 1 FROM board_versions bv JOIN boards b ON b.id = bv.board_id"
-                           " WHERE bv.board_id = $1 AND b.app_id = $2 AND bv.version = $3", p, 3, &rows, &e) < 0)
-            return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
-        if (db_rows_count(rows) != 1) { db_rows_free(rows); return snprintf(err, n, "no such board version"), RUN_NO_BOARD; }
-    }
+    db_val p[] = {DB_TEXT(board_id), DB_TEXT(app_id), DB_INT(version)};
+    const char *sql = version > 0 ? "SELECT bv.version FROM board_versions bv JOIN boards b ON b.id = bv.board_id"
+                                    " WHERE bv.board_id = $1 AND b.app_id = $2 AND bv.version = $3"
+                                  : "SELECT latest_version FROM boards WHERE id = $1 AND app_id = $2";
+    if (db_exec(s->db, sql, p, version > 0 ? 3 : 2, &rows, &e) < 0) return snprintf(err, n, "%s", e.msg), RUN_STORE_ERROR;
+    bool found = db_rows_count(rows) == 1;
+    *out = found ? db_rows_int(rows, 0, 0) : 0;
     db_rows_free(rows);
+    if (!found) return snprintf(err, n, version > 0 ? "no such board version" : "no such board"), RUN_NO_BOARD;
+    return RUN_CREATED;
+}
+
+run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], int64_t *version, char *err, size_t n) {
+    db_err e;
+    int64_t v = sp->version;
+    if (!sp->version_checked) {
+        run_create_rc rc = runs_version(s, sp->app_id, sp->board_id, sp->version, &v, err, n);
+        if (rc != RUN_CREATED) return rc;
+    }
     *version = v;
     /* The local hand-off list is counted exactly; the store's queue (runs
      * other servers or recovery left queued) through a count the

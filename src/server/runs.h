@@ -34,6 +34,11 @@ typedef enum run_create_rc {
     RUN_STORE_ERROR = -3,
 } run_create_rc;
 
+/* The version a run of board_id would pin: `version` when it exists in the
+ * app, or the latest when version is 0. RUN_CREATED with *out set, or
+ * RUN_NO_BOARD / RUN_STORE_ERROR with a message in err. */
+run_create_rc runs_version(server *s, const char *app_id, const char *board_id, int64_t version, int64_t *out, char *err, size_t errlen);
+
 /* Persist and start a run; fills run_id and *version (the version pinned).
  * When spec->waiter is set and the result comes later, the waiter is marked
  * deferred and answered by the executor. */
