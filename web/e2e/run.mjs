@@ -173,6 +173,17 @@ async function main() {
   // ---- drawing ----
   const node = (id) => page.locator(`.react-flow__node[data-id="${id}"]`);
   const handle = (id, pin, kind) => node(id).locator(`.react-flow__handle.${kind}[data-handleid="${pin}"]`);
+  /** Zoom out twice (room for the nodes to come) and put a Log Info right of
+   *  the start node; the start node's box, for placing more. */
+  async function roomBesideStart() {
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.getByRole('button', { name: 'Zoom Out' }).click();
+    await page.waitForTimeout(300);
+    const s = await node('start').boundingBox();
+    await drop('log_info', s.width + 80, 0);
+    await node('log_info').waitFor();
+    return s;
+  }
   async function drop(type, dx, dy) {
     const start = await node('start').boundingBox();
     const pane = await page.locator('.react-flow__pane').boundingBox();
@@ -211,12 +222,7 @@ async function main() {
     return true;
   });
   await step('drag Log Info, Delay and Return Result from the palette onto the canvas', async () => {
-    await page.getByRole('button', { name: 'Zoom Out' }).click();
-    await page.getByRole('button', { name: 'Zoom Out' }).click();
-    await page.waitForTimeout(300);
-    const s = await node('start').boundingBox();
-    await drop('log_info', s.width + 80, 0);
-    await node('log_info').waitFor();
+    const s = await roomBesideStart();
     await drop('delay', 0, s.height + 110);
     await node('delay').waitFor();
     await drop('return_result', s.width + 80, s.height + 110);
@@ -519,12 +525,7 @@ async function main() {
     await page.waitForURL(/\/app\/app_[^/]+\/brd_/);
     hookBoard = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]);
     await node('start').waitFor();
-    await page.getByRole('button', { name: 'Zoom Out' }).click();
-    await page.getByRole('button', { name: 'Zoom Out' }).click();
-    await page.waitForTimeout(300);
-    const s = await node('start').boundingBox();
-    await drop('log_info', s.width + 80, 0);
-    await node('log_info').waitFor();
+    const s = await roomBesideStart();
     await connect('start', 'exec_out', 'log_info', 'exec_in');
     await edgeThere('start', 'exec_out', 'log_info', 'exec_in');
     await node('log_info').locator('.wn-head').click();
