@@ -457,6 +457,7 @@ typedef struct worker_arg { executor *x; int idx; } worker_arg;
 static void *worker(void *arg) {
     worker_arg *wa = arg;
     pthread_setname_np(pthread_self(), "weir-run");
+    srv_sched_batch();
     executor *x = wa->x;
     slot *sl = &x->slots[wa->idx];
     free(wa);

@@ -421,6 +421,7 @@ int http_start(server *s, char *err, size_t n) {
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"},
         {MHD_OPTION_END, 0, NULL},
     };
+    int policy = srv_sched_batch();   /* the daemon's threads inherit it */
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -434,6 +435,7 @@ int http_start(server *s, char *err, size_t n) {
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
         MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},
         MHD_OPTION_END);
+    srv_sched_restore(policy);
     free(cert);
     if (key) {
         explicit_bzero(key, strlen(key));

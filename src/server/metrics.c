@@ -100,7 +100,7 @@ static void label(strbuf *sb, const char *v) {
     }
 }
 
-char *metrics_render(srv_metrics *m, int64_t queue_depth, int64_t running) {
+char *metrics_render(srv_metrics *m, int64_t queue_depth, int64_t running, const db_wal_stats *wal) {
     strbuf sb = STRBUF_INIT;
     sb_puts(&sb, "# HELP weir_http_requests_total HTTP requests answered, by route and status code.\n"
                  "# TYPE weir_http_requests_total counter\n");
@@ -144,6 +144,20 @@ char *metrics_render(srv_metrics *m, int64_t queue_depth, int64_t running) {
         sb_puts(&sb, "weir_node_duration_seconds_count{type=\"");
         label(&sb, h->type);
         sb_printf(&sb, "\"} %llu\n", (unsigned long long)cum);
+    }
+    if (wal) {
+        sb_puts(&sb, "# HELP weir_store_wal_pages Pages in SQLite's write-ahead log after the last commit.\n"
+                     "# TYPE weir_store_wal_pages gauge\n");
+        sb_printf(&sb, "weir_store_wal_pages %lld\n", (long long)wal->pages);
+        sb_puts(&sb, "# HELP weir_store_wal_checkpoints_total Checkpoints of SQLite's write-ahead log: background "
+                     "passes, steps finished by a committer, and of those the ones forced by wal_max_pages.\n"
+                     "# TYPE weir_store_wal_checkpoints_total counter\n");
+        sb_printf(&sb, "weir_store_wal_checkpoints_total{step=\"pass\"} %lld\n", (long long)wal->passes);
+        sb_printf(&sb, "weir_store_wal_checkpoints_total{step=\"finish\"} %lld\n", (long long)(wal->finishes - wal->forced));
+        sb_printf(&sb, "weir_store_wal_checkpoints_total{step=\"forced\"} %lld\n", (long long)wal->forced);
+        sb_puts(&sb, "# HELP weir_store_wal_restarts_total Times SQLite's write-ahead log started over from its beginning.\n"
+                     "# TYPE weir_store_wal_restarts_total counter\n");
+        sb_printf(&sb, "weir_store_wal_restarts_total %lld\n", (long long)wal->restarts);
     }
     return sb_take(&sb);
 }

@@ -23,7 +23,10 @@ HANDLER(h_openapi) { srv_json(r, 200, routes_openapi()); }
 HANDLER(h_metrics) {
     db_err e;
     int64_t depth = queue_depth(r->srv->db, &e);
-    char *text = metrics_render(r->srv->metrics, depth < 0 ? 0 : depth, exec_running(r->srv->exec));
+    db_wal_stats wal;
+    db_wal_stats_get(r->srv->db, &wal);
+    bool sqlite = db_get_kind(r->srv->db) == DB_SQLITE;
+    char *text = metrics_render(r->srv->metrics, depth < 0 ? 0 : depth, exec_running(r->srv->exec), sqlite ? &wal : NULL);
     free(r->resp);
     r->resp = text;
     r->resp_len = text ? strlen(text) : 0;

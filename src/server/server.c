@@ -4,6 +4,7 @@
  * schedules, pruning of old runs). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +90,35 @@ static int lock_data_dir(server *s, char *err, size_t n) {
     return 0;
 }
 
+int srv_sched_batch(void) {
+    int old = sched_getscheduler(0);
+    struct sched_param none = {0};
+    if (old != SCHED_BATCH && sched_setscheduler(0, SCHED_BATCH, &none) != 0)
+        srv_log(SLOG_DEBUG, "SCHED_BATCH refused", json_pack("{s:s}", "error", strerror(errno)));
+    return old;
+}
+
+void srv_sched_restore(int policy) {
+    struct sched_param none = {0};
+    if (policy >= 0 && policy != sched_getscheduler(0)) sched_setscheduler(0, policy, &none);
+}
+
+/* A limit reached is said: SQLite's write-ahead log met wal_max_pages, so
+ * commits waited for a whole checkpoint (docs/store.md). */
+static void warn_forced_checkpoints(server *s, int64_t *seen) {
+    db_wal_stats wal;
+    db_wal_stats_get(s->db, &wal);
+    if (wal.forced > *seen)
+        srv_log(SLOG_WARN, "the store's write-ahead log reached wal_max_pages: commits waited for a whole checkpoint",
+                json_pack("{s:I, s:I}", "times", (json_int_t)(wal.forced - *seen), "wal_pages", (json_int_t)wal.pages));
+    *seen = wal.forced;
+}
+
 static void *housekeeper(void *arg) {
     server *s = arg;
     pthread_setname_np(pthread_self(), "weir-housekeep");
     int64_t last_beat = 0, last_prune = 0, last_alive = 0, last_recover = now_us(), last_audit_prune = 0;
+    int64_t forced_seen = 0;
     pthread_mutex_lock(&s->hk_mu);
     while (!atomic_load(&s->stopping)) {
         struct timespec ts;
@@ -105,6 +131,7 @@ static void *housekeeper(void *arg) {
         db_err e;
         exec_expire_waiters(s->exec, now);
         if (db_maintain(s->db, &e) != 0) srv_log(SLOG_WARN, "store maintenance failed", json_pack("{s:s}", "error", e.msg));
+        warn_forced_checkpoints(s, &forced_seen);
         int64_t depth = queue_depth(s->db, &e);
         if (depth >= 0) atomic_store(&s->queued_in_store, depth);
         exec_sweep_cancels(s->exec);

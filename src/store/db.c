@@ -224,6 +224,11 @@ int db_maintain(db *d, db_err *err) {
     return d && d->ops->maintain ? d->ops->maintain(d, err) : 0;
 }
 
+void db_wal_stats_get(db *d, db_wal_stats *out) {
+    *out = (db_wal_stats){0};
+    if (d && d->ops->wal_stats) d->ops->wal_stats(d, out);
+}
+
 int db_schema_version(db *d, db_err *err) {
     const char *exists = db_get_kind(d) == DB_SQLITE
         ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"

@@ -112,10 +112,21 @@ void db_rows_free(db_rows *r);
 int db_migrate(db *d, db_err *err);
 int db_schema_version(db *d, db_err *err);
 
-/* Maintenance a background thread calls every second or so. SQLite: the
- * write-ahead log is checkpointed here (PASSIVE, on a reader connection), not
- * by whichever request happens to commit past the threshold, so the fsync of
- * a checkpoint never stalls the writers. PostgreSQL: nothing. */
+/* Maintenance a background thread calls every second or so. SQLite: asks
+ * the pool's checkpointer thread for a pass over the write-ahead log (it
+ * also runs one by itself every second, and whenever the log grows by
+ * checkpoint_pages; docs/store.md). PostgreSQL: nothing. */
 int db_maintain(db *d, db_err *err);  /* >= 0 (0: empty), or a db_code */
+
+/* SQLite's write-ahead log (all zero on PostgreSQL). */
+typedef struct db_wal_stats {
+    int64_t pages;      /* frames in the log after the last commit */
+    int64_t copied;     /* of which a pass has copied into the database */
+    int64_t passes;     /* background checkpoint passes */
+    int64_t finishes;   /* checkpoints a committer finished, so the log could start over */
+    int64_t forced;     /* of which at wal_max_pages: the passes had not kept up */
+    int64_t restarts;   /* times the log started over from its beginning */
+} db_wal_stats;
+void db_wal_stats_get(db *d, db_wal_stats *out);
 
 #endif

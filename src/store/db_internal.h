@@ -26,6 +26,7 @@ typedef struct db_ops {
                       db_err *err);
     /* Background maintenance (SQLite: a WAL checkpoint); NULL when none. */
     int (*maintain)(db *d, db_err *err);
+    void (*wal_stats)(db *d, db_wal_stats *out);   /* NULL: no WAL */
 } db_ops;
 
 /* The key db_pg.c's migrate_lock takes (pg_advisory_xact_lock): "weirmigr". */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@
  * alone waits this long at most. */
 #define DB_SQLITE_GATHER_US 200
 #define DB_SQLITE_GATHER_MAX 64
+/* Checkpoints, in WAL frames (one page each; see "the checkpointer" below).
+ * Each can be changed by the URL (checkpoint_pages=…, …). */
+#define DB_SQLITE_CHECKPOINT_PAGES 1000    /* frames not yet copied that start a background pass */
+#define DB_SQLITE_WAL_RESTART_PAGES 16384  /* 64 MiB: from here, start the WAL over once nearly copied */
+#define DB_SQLITE_FINISH_PAGES 256         /* frames left over that the committer copies itself */
+#define DB_SQLITE_WAL_MAX_PAGES 65536      /* 256 MiB: past it, the committer checkpoints whatever it costs */
+
+typedef struct wal_limits {
+    int checkpoint_pages, restart_pages, finish_pages, max_pages;
+} wal_limits;
 
 /* ---- the write lock, one per database file in this process ------------- */
 
@@ -178,6 +189,17 @@ typedef struct sdb {
     file_lock *wl;
     sql_kind kinds[SQLITE_KINDS_CACHE];
     int nkinds;
+    wal_limits lim;
+    pthread_mutex_t cmu;    /* the checkpointer's state, and wal */
+    pthread_cond_t ccv;     /* wakes the checkpointer */
+    pthread_cond_t cidle;   /* a pass ended */
+    pthread_t cthread;
+    bool cthread_started, cstop;
+    bool cwanted, cbusy;    /* a pass is asked for; one is running */
+    bool cfinishing;        /* a committer is checkpointing: no pass starts */
+    int copied;             /* frames of the current WAL that a pass copied */
+    db_wal_stats wal;
+    sconn ckpt;             /* the checkpointer's own connection */
 } sdb;
 
 typedef struct stx {
@@ -653,6 +675,8 @@ static void close_conn(sconn *c) {
     sqlite3_close_v2(c->h);
 }
 
+static void stop_checkpointer(sdb *s);
+
 static void sq_close(db *d) {
     sdb *s = (sdb *)d;
     if (s->wthread_started) {  /* commits what is still queued, then ends */
@@ -662,7 +686,9 @@ static void sq_close(db *d) {
         pthread_mutex_unlock(&s->gmu);
         pthread_join(s->wthread, NULL);
     }
+    stop_checkpointer(s);
     for (int i = 0; i < s->n; i++) close_conn(&s->conns[i]);
+    close_conn(&s->ckpt);
     close_conn(&s->writer);
     for (int i = 0; i < s->nkinds; i++) free(s->kinds[i].sql);
     free(s->conns);
@@ -672,26 +698,161 @@ static void sq_close(db *d) {
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
     pthread_cond_destroy(&s->wcv);
+    pthread_mutex_destroy(&s->cmu);
+    pthread_cond_destroy(&s->ccv);
+    pthread_cond_destroy(&s->cidle);
     free(s);
 }
 
-/* PASSIVE checkpoint on a reader connection: copies what it can from the WAL
- * into the database without waiting for, or blocking, the writer. */
-static int sq_maintain(db *d, db_err *err) {
-    sdb *s = (sdb *)d;
-    sconn *c = NULL;
-    int rc = acquire(s, &c, err);
+/* ---- the checkpointer -------------------------------------------------- *
+ *
+ * The bulk of each checkpoint (copying frames into the database file, and
+ * syncing both files) runs on the checkpointer thread's own connection,
+ * PASSIVE, beside the writer: no commit waits for it. But such a pass only
+ * copies the frames that existed when it began, and the writer appends more
+ * meanwhile, so under sustained writes the WAL is never wholly copied and
+ * never starts over from its beginning: it grew without end (245 MB after
+ * 4 s of the webhook benchmark, when the housekeeper ran one pass a second).
+ *
+ * So once the WAL is past restart_pages and a pass has left at most
+ * finish_pages behind, the next committer copies the rest itself, between
+ * two commits, where nothing can be appended: a stall of a few milliseconds
+ * (those pages and the two syncs of little), after which the next write
+ * starts the WAL over. max_pages bounds the WAL when passes cannot keep up
+ * (the committer then checkpoints whatever it costs; counted in `forced`).
+ * A reader holding a snapshot can still keep frames from being copied. */
+
+static int open_conn(sdb *s, sconn *c, const char *path, const char *sync, bool first, db_err *err);
+
+static void want_pass(sdb *s) {
+    if (!s->cbusy && !s->cwanted) {
+        s->cwanted = true;
+        pthread_cond_signal(&s->ccv);
+    }
+}
+
+/* SQLite's WAL hook: runs on the committing thread after every commit on the
+ * writer connection (so under the write lock); pages is the WAL's length. */
+static int on_wal_commit(void *arg, sqlite3 *h, const char *name, int pages) {
+    sdb *s = arg;
+    const wal_limits *l = &s->lim;
+    pthread_mutex_lock(&s->cmu);
+    if (pages < s->wal.pages) {   /* the WAL started over */
+        s->copied = 0;
+        s->wal.restarts++;
+    }
+    s->wal.pages = pages;
+    int left = pages - s->copied;
+    bool forced = pages >= l->max_pages;
+    bool finish = forced || (pages >= l->restart_pages && s->copied > 0 && !s->cbusy && left <= l->finish_pages);
+    if (finish) {
+        /* SQLite refuses a second checkpointer at once (SQLITE_BUSY, no
+         * busy handler): wait for a running pass, and start none meanwhile. */
+        s->cfinishing = true;
+        while (s->cbusy) pthread_cond_wait(&s->cidle, &s->cmu);
+    } else if (left >= l->checkpoint_pages || (pages >= l->restart_pages && left > l->finish_pages)) {
+        want_pass(s);
+    }
+    pthread_mutex_unlock(&s->cmu);
+    if (!finish) return SQLITE_OK;
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    pthread_mutex_lock(&s->cmu);
+    s->cfinishing = false;
+    /* Incomplete (a reader still uses frames) or failed: the next commit
+     * tries again; a checkpoint that fails loses nothing. */
+    if (rc == SQLITE_OK && copied == log) {
+        s->copied = copied;
+        s->wal.finishes++;
+        s->wal.forced += forced;
+    }
+    pthread_cond_signal(&s->ccv);
+    pthread_mutex_unlock(&s->cmu);
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg) {
+    sdb *s = arg;
+    pthread_setname_np(pthread_self(), "weir-db-ckpt");
+    pthread_mutex_lock(&s->cmu);
+    for (;;) {
+        while (!s->cstop && (s->cfinishing || !s->cwanted)) {
+            if (s->cfinishing) {
+                pthread_cond_wait(&s->ccv, &s->cmu);
+                continue;
+            }
+            /* A quiet database gets a pass every second too. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            if (pthread_cond_timedwait(&s->ccv, &s->cmu, &ts) == ETIMEDOUT) s->cwanted = true;
+        }
+        if (s->cstop) break;
+        s->cwanted = false;
+        s->cbusy = true;
+        pthread_mutex_unlock(&s->cmu);
+        int log = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt.h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        /* SQLite syncs the database file only after a checkpoint that copied
+         * the whole WAL; sync it after every pass, here, or the committer's
+         * finishing step would sync all the passes copied (~90 ms for 64 MB). */
+        sqlite3_file *f = NULL;
+        if (rc == SQLITE_OK && copied > 0 &&
+            sqlite3_file_control(s->ckpt.h, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f && f->pMethods)
+            f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+        pthread_mutex_lock(&s->cmu);
+        s->cbusy = false;
+        s->wal.passes++;
+        if (rc == SQLITE_OK && copied > 0 && copied <= log) s->copied = copied;
+        pthread_cond_broadcast(&s->cidle);
+    }
+    pthread_mutex_unlock(&s->cmu);
+    return NULL;
+}
+
+static int start_checkpointer(sdb *s, const char *path, const char *sync, db_err *err) {
+    int rc = open_conn(s, &s->ckpt, path, sync, false, err);
     if (rc) return rc;
-    int log = 0, ckpt = 0;
-    int src = sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
-    if (src != SQLITE_OK && src != SQLITE_BUSY) rc = sq_error(c->h, err);
-    release(s, c);
-    return rc;
+    if (pthread_create(&s->cthread, NULL, checkpointer_main, s) != 0)
+        return db_fail(err, DB_ERROR, "sqlite: cannot start the checkpointer thread");
+    s->cthread_started = true;
+    sqlite3_wal_hook(s->writer.h, on_wal_commit, s);
+    return 0;
+}
+
+static void stop_checkpointer(sdb *s) {
+    if (s->writer.h) sqlite3_wal_hook(s->writer.h, NULL, NULL);
+    if (!s->cthread_started) return;
+    pthread_mutex_lock(&s->cmu);
+    s->cstop = true;
+    pthread_cond_signal(&s->ccv);
+    pthread_mutex_unlock(&s->cmu);
+    pthread_join(s->cthread, NULL);
+    s->cthread_started = false;
+}
+
+/* The housekeeper's nudge: a pass now, if none is running. */
+static int sq_maintain(db *d, db_err *err) {
+    (void)err;
+    sdb *s = (sdb *)d;
+    pthread_mutex_lock(&s->cmu);
+    want_pass(s);
+    pthread_mutex_unlock(&s->cmu);
+    return 0;
+}
+
+static void sq_wal_stats(db *d, db_wal_stats *out) {
+    sdb *s = (sdb *)d;
+    pthread_mutex_lock(&s->cmu);
+    *out = s->wal;
+    out->copied = s->copied;
+    pthread_mutex_unlock(&s->cmu);
 }
 
 static const db_ops sqlite_ops = {
     .exec_async = sq_exec_async,
     .maintain = sq_maintain,
+    .wal_stats = sq_wal_stats,
     .exec = sq_exec,
     .begin = sq_begin,
     .tx_exec = sq_tx_exec,
@@ -716,23 +877,58 @@ static int pragma(sconn *c, const char *sql, const char *expect, db_err *err) {
     return rc;
 }
 
-/* options: "synchronous=normal|full", '&'-separated. */
-static int parse_options(const char *options, const char **sync, db_err *err) {
+/* options, '&'-separated: "synchronous=normal|full", and the checkpoint
+ * limits in WAL pages: checkpoint_pages, wal_restart_pages, finish_pages,
+ * wal_max_pages (each a whole number from 1 to 1,000,000). */
+static int parse_options(const char *options, const char **sync, wal_limits *lim, db_err *err) {
     *sync = "NORMAL";
-    if (!options || !*options) return 0;
-    const char *p = options;
+    *lim = (wal_limits){DB_SQLITE_CHECKPOINT_PAGES, DB_SQLITE_WAL_RESTART_PAGES, DB_SQLITE_FINISH_PAGES,
+                        DB_SQLITE_WAL_MAX_PAGES};
+    static const struct {
+        const char *name;
+        size_t off;
+    } limits[] = {
+        {"checkpoint_pages", offsetof(wal_limits, checkpoint_pages)},
+        {"wal_restart_pages", offsetof(wal_limits, restart_pages)},
+        {"finish_pages", offsetof(wal_limits, finish_pages)},
+        {"wal_max_pages", offsetof(wal_limits, max_pages)},
+    };
+    const char *known = "known: synchronous=normal|full, checkpoint_pages, wal_restart_pages, finish_pages, wal_max_pages";
+    const char *p = options ? options : "";
     while (*p) {
         size_t len = strcspn(p, "&");
-        if (len == strlen("synchronous=normal") && strncasecmp(p, "synchronous=normal", len) == 0)
-            *sync = "NORMAL";
-        else if (len == strlen("synchronous=full") && strncasecmp(p, "synchronous=full", len) == 0)
-            *sync = "FULL";
-        else
-            return db_fail(err, DB_ERROR, "sqlite: unknown option \"%.*s\" (known: synchronous=normal|full)",
-                           (int)(len > 64 ? 64 : len), p);
+        size_t klen = strcspn(p, "=");
+        if (klen > len) klen = len;
+        const char *v = p + klen + (klen < len);
+        int vlen = (int)(p + len - v);
+        bool done = false;
+        if (klen == strlen("synchronous") && strncasecmp(p, "synchronous", klen) == 0) {
+            if (vlen == 6 && strncasecmp(v, "normal", 6) == 0) *sync = "NORMAL", done = true;
+            else if (vlen == 4 && strncasecmp(v, "full", 4) == 0) *sync = "FULL", done = true;
+        }
+        for (size_t i = 0; !done && i < sizeof limits / sizeof *limits; i++) {
+            if (klen != strlen(limits[i].name) || strncmp(p, limits[i].name, klen) != 0) continue;
+            char num[16];
+            char *endp = NULL;
+            long n = 0;
+            if (vlen > 0 && vlen < (int)sizeof num) {
+                memcpy(num, v, (size_t)vlen);
+                num[vlen] = 0;
+                n = strtol(num, &endp, 10);
+            }
+            if (!endp || *endp || n < 1 || n > 1000000)
+                return db_fail(err, DB_ERROR, "sqlite: %s must be a whole number from 1 to 1000000, not \"%.*s\"",
+                               limits[i].name, vlen > 32 ? 32 : vlen, v);
+            *(int *)((char *)lim + limits[i].off) = (int)n;
+            done = true;
+        }
+        if (!done)
+            return db_fail(err, DB_ERROR, "sqlite: unknown option \"%.*s\" (%s)", (int)(len > 64 ? 64 : len), p, known);
         p += len;
         if (*p == '&') p++;
     }
+    if (lim->finish_pages > lim->restart_pages || lim->restart_pages > lim->max_pages)
+        return db_fail(err, DB_ERROR, "sqlite: needs finish_pages <= wal_restart_pages <= wal_max_pages");
     return 0;
 }
 
@@ -768,7 +964,8 @@ static int open_conn(sdb *s, sconn *c, const char *path, const char *sync, bool 
 
 int db_sqlite_open(const char *path, const char *options, int pool_size, db **out, db_err *err) {
     const char *sync;
-    int rc = parse_options(options, &sync, err);
+    wal_limits lim;
+    int rc = parse_options(options, &sync, &lim, err);
     if (rc) return rc;
     if (!path || !*path) return db_fail(err, DB_ERROR, "sqlite: no database file named");
     if (strcmp(path, ":memory:") == 0)
@@ -790,11 +987,15 @@ int db_sqlite_open(const char *path, const char *options, int pool_size, db **ou
     if (!s) return db_fail(err, DB_ERROR, "sqlite: out of memory");
     s->base.kind = DB_SQLITE;
     s->base.ops = &sqlite_ops;
+    s->lim = lim;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
     pthread_cond_init(&s->wcv, NULL);
+    pthread_mutex_init(&s->cmu, NULL);
+    pthread_cond_init(&s->ccv, NULL);
+    pthread_cond_init(&s->cidle, NULL);
     s->wl = file_lock_get(st.st_dev, st.st_ino);
     s->conns = calloc((size_t)pool_size, sizeof *s->conns);
     if (!s->wl || !s->conns) {
@@ -818,6 +1019,10 @@ int db_sqlite_open(const char *path, const char *options, int pool_size, db **ou
         return db_fail(err, DB_ERROR, "sqlite: cannot start the writer thread");
     }
     s->wthread_started = true;
+    if ((rc = start_checkpointer(s, path, sync, err)) != 0) {
+        sq_close(&s->base);
+        return rc;
+    }
     *out = &s->base;
     return 0;
 }

@@ -627,7 +627,7 @@ def t_secrets(c, api, data_dir, sqlite_store):
         c.eq(leaked, [], "no file of the data directory (db, WAL, logs) holds a secret in plaintext")
 
 
-def t_metrics(c, api):
+def t_metrics(c, api, sqlite):
     r = api.call("GET", "/metrics")
     c.eq(r.status, 200, "metrics with the admin token")
     c.check((r.header("Content-Type") or "").startswith("text/plain"), "metrics are Prometheus text")
@@ -639,6 +639,14 @@ def t_metrics(c, api):
     c.check(re.search(r'^weir_http_requests_total\{route="webhook",code="415"\} [1-9]', r.body, re.M), "error codes counted by route")
     c.check(re.search(r"^weir_queue_depth \d+$", r.body, re.M), "weir_queue_depth")
     c.check(re.search(r'^weir_node_duration_seconds_count\{type="delay"\} [1-9]', r.body, re.M), "node duration histogram")
+    # SQLite's write-ahead log; a quiet server's checkpointer has run its once-a-second pass.
+    wal = re.search(r'^weir_store_wal_checkpoints_total\{step="pass"\} (\d+)$', r.body, re.M)
+    if sqlite:
+        c.check(wal and int(wal.group(1)) > 0, f"SQLite: checkpoint passes counted: {wal and wal.group(0)}")
+        for name in ("weir_store_wal_pages", 'weir_store_wal_checkpoints_total{step="forced"}', "weir_store_wal_restarts_total"):
+            c.check(re.search("^" + re.escape(name) + r" \d+$", r.body, re.M), f"SQLite: {name}")
+    else:
+        c.check(wal is None and "weir_store_wal" not in r.body, "PostgreSQL: no write-ahead log metrics")
     r = api.call("GET", "/metrics", token=None)
     is_problem(c, r, 401, "metrics without a credential")
     c.eq(r.header("WWW-Authenticate"), "Bearer", "401 asks for a bearer token")
@@ -665,7 +673,7 @@ def suite(c, weir, src, db_url):
         section("secrets", t_secrets, c, api, s.data_dir, db_url is None)
         section("body-limit", t_body_limit, c, weir, B, db_url)
         section("webhook-wait", t_webhook_wait, c, weir, B, db_url)
-        section("metrics", t_metrics, c, api)
+        section("metrics", t_metrics, c, api, db_url is None)
         section("schedule-fired", t_schedule_fired, c, api, sched, notes)
         c.check(not any(SECRET_VAR in x or SECRET_APP in x for x in api.seen),
                 f"no secret value in any of the {len(api.seen)} answers and headers")

@@ -636,6 +636,125 @@ static void test_sqlite_file(void **state) {
     assert_int_equal(db_open(f->url, DB_POOL_MAX + 1, &d, &err), DB_ERROR);
 }
 
+/* The write-ahead log stays bounded (db_sqlite.c, "the checkpointer"). A
+ * background pass alone never wholly copies a log that keeps growing, and
+ * the log only starts over once wholly copied: before committers finished
+ * the last stretch themselves it grew without end under sustained writes.
+ * Small limits here; the defaults are 1000 / 16384 / 256 / 65536 pages. */
+#define WAL_WRITERS 4
+#define WAL_ROWS_PER_WRITER 5000
+#define WAL_ONE_COMMIT 64   /* frames one group commit of these rows may add past a bound */
+
+typedef struct wal_writer {
+    db *d;
+    int idx;
+    int failed;
+} wal_writer;
+
+static int wal_insert(db *d, int64_t id) {
+    char body[801];
+    memset(body, 'x', 800);
+    body[800] = 0;
+    db_val v[] = {DB_INT(id), DB_TEXT(body)};
+    db_err err;
+    return db_exec(d, "INSERT INTO wal_load (id, body) VALUES ($1, $2)", v, 2, NULL, &err);
+}
+
+static void *wal_write(void *p) {
+    wal_writer *w = p;
+    for (int i = 0; i < WAL_ROWS_PER_WRITER; i++)
+        if (wal_insert(w->d, (int64_t)w->idx * WAL_ROWS_PER_WRITER + i) != 0) w->failed++;
+    return NULL;
+}
+
+/* A new database file in f's directory, opened with these options. */
+static db *wal_db(fx *f, const char *name, const char *options, char **wal_path) {
+    db_err err;
+    char *url = str_printf("sqlite:%s/%s?%s", f->tmp, name, options);
+    db *d = open_db(url, 2);
+    free(url);
+    *wal_path = str_printf("%s/%s-wal", f->tmp, name);
+    CHECK(db_exec(d, "CREATE TABLE wal_load (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", NULL, 0, NULL, &err));
+    return d;
+}
+
+/* The WAL file's length in frames: it never shrinks, so the most it held. */
+static int64_t wal_frames(const char *wal_path) {
+    struct stat st;
+    assert_int_equal(stat(wal_path, &st), 0);
+    return (st.st_size - 32) / (24 + 4096);
+}
+
+static void wal_run_writers(db *d) {
+    pthread_t th[WAL_WRITERS];
+    wal_writer w[WAL_WRITERS];
+    for (int i = 0; i < WAL_WRITERS; i++) {
+        w[i] = (wal_writer){d, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, wal_write, &w[i]), 0);
+    }
+    for (int i = 0; i < WAL_WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failed, 0);
+    }
+}
+
+static void wal_check_rows(db *d, int64_t n) {
+    assert_int_equal(count(d, "SELECT count(*) FROM wal_load"), n);
+    char *ok = text1(d, "PRAGMA integrity_check", NULL);   /* the parameter is unused */
+    assert_string_equal(ok, "ok");
+    free(ok);
+}
+
+static void test_sqlite_wal_bounded(void **state) {
+    fx *f = *state;
+    db_wal_stats st;
+    char *wal = NULL;
+
+    /* 1. Writers that never pause (~28,000 frames in all): committers finish
+     * what the passes leave, and the log starts over again and again. A pass
+     * that falls far behind (a slow disk, a loaded machine) meets the bound. */
+    db *d = wal_db(f, "a.db", "checkpoint_pages=128&wal_restart_pages=1024&finish_pages=1024&wal_max_pages=4096", &wal);
+    wal_run_writers(d);
+    db_wal_stats_get(d, &st);
+    int64_t frames = wal_frames(wal);
+    print_message("wal: %lld frames at most, %lld passes, %lld finishes (%lld forced), %lld restarts\n",
+                  (long long)frames, (long long)st.passes, (long long)st.finishes, (long long)st.forced,
+                  (long long)st.restarts);
+    assert_true(st.finishes - st.forced > 0);
+    assert_true(st.restarts >= 3);
+    assert_true(frames <= 4096 + WAL_ONE_COMMIT);
+    wal_check_rows(d, WAL_WRITERS * WAL_ROWS_PER_WRITER);
+    db_close(d);
+    free(wal);
+
+    /* 2. Passes that never keep up (asked for only past 1,000,000 frames):
+     * wal_max_pages holds by itself, and each time it is reached is counted. */
+    d = wal_db(f, "b.db", "checkpoint_pages=1000000&wal_restart_pages=512&finish_pages=1&wal_max_pages=512", &wal);
+    wal_run_writers(d);
+    db_wal_stats_get(d, &st);
+    frames = wal_frames(wal);
+    print_message("wal: %lld frames at most, %lld restarts, %lld forced\n", (long long)frames, (long long)st.restarts,
+                  (long long)st.forced);
+    assert_true(st.forced > 0);
+    assert_true(frames <= 512 + WAL_ONE_COMMIT);
+    wal_check_rows(d, WAL_WRITERS * WAL_ROWS_PER_WRITER);
+    db_close(d);
+    free(wal);
+
+    /* 3. Limits out of order, or not numbers, are refused. */
+    d = NULL;
+    db_err err;
+    char *url = str_printf("sqlite:%s?wal_restart_pages=100&wal_max_pages=50", f->path);
+    assert_int_equal(db_open(url, 1, &d, &err), DB_ERROR);
+    assert_non_null(strstr(err.msg, "wal_max_pages"));
+    free(url);
+    url = str_printf("sqlite:%s?checkpoint_pages=many", f->path);
+    assert_int_equal(db_open(url, 1, &d, &err), DB_ERROR);
+    assert_non_null(strstr(err.msg, "whole number"));
+    free(url);
+    assert_null(d);
+}
+
 typedef struct killer {
     int64_t pid;
     int delay_ms;
@@ -1261,6 +1380,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest sqlite_tests[] = {
         COMMON_TESTS,
         cmocka_unit_test_setup_teardown(test_sqlite_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite_wal_bounded, setup, teardown),
     };
     const struct CMUnitTest pg_tests[] = {
         COMMON_TESTS,
