@@ -12,6 +12,7 @@ PACKAGES=(
   tzdata                                       # time zones of schedules (read by src/base/tzfile.c)
   libsqlite3-dev libpq-dev libmicrohttpd-dev libgnutls28-dev  # server: stores, HTTP, TLS
   librhonabwy-dev                              # server: JOSE (JWS/JWK) for OIDC sign-in
+  libjemalloc-dev                              # the weir binary's allocator
   postgresql wrk                               # the PostgreSQL store suite; load benchmark
   libcmocka-dev valgrind python3 python3-jsonschema  # tests
   gnutls-bin                                   # test tools: certtool makes the TLS suite's certificate
