@@ -6,6 +6,17 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Copy src into the fixed buffer dst of n > 0 bytes, cut to fit and always
+ * terminated; NULL copies as "". Returns strlen(src), so a result >= n means
+ * it was cut (as snprintf(dst, n, "%s", src), without its format parsing). */
+static inline size_t str_copy(char *dst, size_t n, const char *src) {
+    size_t len = src ? strlen(src) : 0;
+    size_t k = len < n ? len : n - 1;
+    if (k) memcpy(dst, src, k);
+    dst[k] = '\0';
+    return len;
+}
+
 typedef struct strbuf {
     char *data;    /* NUL-terminated; NULL until the first append */
     size_t len;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/oidc.h"
+#include "base/strbuf.h"
 #include "auth/token.h"
 #include "server/cache.h"
 #include "server/srv.h"
@@ -33,7 +34,7 @@ static void refuse(srv_req *r, const char *why) {
 }
 
 static void copy_id(char *dst, const char *src) {
-    snprintf(dst, ID_MAX, "%s", src ? src : "");
+    str_copy(dst, ID_MAX, src ? src : "");
 }
 
 /* Record a credential's use (sql: "UPDATE … SET col = $1 WHERE id = $2") when
@@ -138,7 +139,7 @@ static void resolve_session(srv_req *r, const char *hash, int64_t now) {
     w->kind = PRINCIPAL_SESSION;
     copy_id(w->cred_id, db_rows_text(rows, 0, 0));
     copy_id(w->user_id, db_rows_text(rows, 0, 1));
-    snprintf(w->csrf, sizeof w->csrf, "%s", db_rows_text(rows, 0, 2));
+    str_copy(w->csrf, sizeof w->csrf, db_rows_text(rows, 0, 2));
     w->scopes = ~(perm_set)0;
     w->instance_admin = db_rows_int(rows, 0, 5) != 0;
     int64_t last = db_rows_int(rows, 0, 3);

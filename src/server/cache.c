@@ -1,5 +1,6 @@
 /* cache.c — see cache.h. */
 #include "server/cache.h"
+#include "base/strbuf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,7 +85,7 @@ void cache_put(srv_cache *c, cache_kind k, const char *key, const void *val, siz
     pthread_mutex_lock(&c->mu[k]);
     s->gen = gen;
     s->at_us = now_us();
-    snprintf(s->key, sizeof s->key, "%s", key);
+    str_copy(s->key, sizeof s->key, key);
     s->size = size;
     memcpy(s->val, val, size);
     pthread_mutex_unlock(&c->mu[k]);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "base/jsontext.h"
+#include "base/strbuf.h"
 #include "board/board.h"
 #include "engine/engine.h"
 #include "server/exec.h"
@@ -151,7 +152,7 @@ static plan_entry *plan_get(executor *x, const char *board_id, int64_t version, 
         return tmp;
     }
     if (victim->p) plan_free(victim->p);
-    snprintf(victim->board_id, sizeof victim->board_id, "%s", board_id);
+    str_copy(victim->board_id, sizeof victim->board_id, board_id);
     victim->version = version;
     victim->p = pl;
     victim->inline_ok = plan_inline_ok(pl);
@@ -328,8 +329,8 @@ static void finish(executor *x, exec_job *j, const char *status, json_t *result,
     for (size_t i = 0; rn && run_trace_at(rn, i, &type, &dur); i++)  /* the nodes ran, whatever becomes of the record */
         metrics_node(s->metrics, type, (int64_t)dur);
     ending en = {.x = x, .status = status, .error = json_is_null(error) ? NULL : json_incref(error)};
-    snprintf(en.run_id, sizeof en.run_id, "%s", j->run_id);
-    snprintf(en.app_id, sizeof en.app_id, "%s", j->app_id);
+    str_copy(en.run_id, sizeof en.run_id, j->run_id);
+    str_copy(en.app_id, sizeof en.app_id, j->app_id);
     char *rt = dump(result), *et = dump(error), *pt = report;
     db_err e = {{0}};
     int64_t now = now_us();
@@ -368,7 +369,7 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
     server *s = x->s;
     char err[512] = "";
     if (!pe) {
-        snprintf(err, sizeof err, "%s", plan_err);
+        str_copy(err, sizeof err, plan_err);
         json_t *error = json_pack("{s:s, s:n, s:s}", "code", "invalid_board", "node", "message", err);
         finish(x, j, "failed", NULL, error, NULL, NULL);
         json_decref(error);
@@ -390,7 +391,7 @@ static void execute(executor *x, exec_job *j, slot *sl, plan_entry *pe, const ch
         json_decref(error);
     } else {
         pthread_mutex_lock(&x->mu);
-        snprintf(sl->run_id, sizeof sl->run_id, "%s", j->run_id);
+        str_copy(sl->run_id, sizeof sl->run_id, j->run_id);
         sl->r = rn;
         pthread_mutex_unlock(&x->mu);
         if (sse_wanted(s->hub, j->app_id, j->run_id))
@@ -441,9 +442,9 @@ bool exec_run_inline(executor *x, exec_job *j) {
 static exec_job *job_from_claim(server *s, const queue_claimed *c) {
     exec_job *j = exec_job_new();
     if (!j) return NULL;
-    snprintf(j->run_id, sizeof j->run_id, "%s", c->id);
-    snprintf(j->app_id, sizeof j->app_id, "%s", c->app_id);
-    snprintf(j->board_id, sizeof j->board_id, "%s", c->board_id);
+    str_copy(j->run_id, sizeof j->run_id, c->id);
+    str_copy(j->app_id, sizeof j->app_id, c->app_id);
+    str_copy(j->board_id, sizeof j->board_id, c->board_id);
     j->board_version = c->board_version;
     j->start_node = c->start_node ? strdup(c->start_node) : NULL;
     j->payload = c->payload ? strdup(c->payload) : NULL;
@@ -519,9 +520,14 @@ executor *exec_start(server *s, int workers) {
     if (!x->threads || !x->slots || !x->inline_slots) { free(x->threads); free(x->slots); free(x->inline_slots); free(x); return NULL; }
     for (int i = 0; i < workers; i++) {
         worker_arg *wa = malloc(sizeof *wa);
-        wa->x = x;
-        wa->idx = i;
-        pthread_create(&x->threads[i], NULL, worker, wa);
+        if (wa) *wa = (worker_arg){.x = x, .idx = i};
+        if (!wa || pthread_create(&x->threads[i], NULL, worker, wa) != 0) {
+            free(wa);
+            x->nworkers = i;   /* stop the ones started */
+            exec_stop(x);
+            exec_free(x);
+            return NULL;
+        }
     }
     return x;
 }
@@ -580,7 +586,7 @@ void exec_sweep_cancels(executor *x) {
     int n = 0;
     pthread_mutex_lock(&x->mu);
     for (int i = 0; i < x->nworkers && n < 64; i++)
-        if (x->slots[i].r) snprintf(ids[n++], ID_MAX, "%s", x->slots[i].run_id);
+        if (x->slots[i].r) str_copy(ids[n++], ID_MAX, x->slots[i].run_id);
     pthread_mutex_unlock(&x->mu);
     for (int i = 0; i < n; i++) {
         db_err e;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "base/strbuf.h"
 #include "base/textfmt.h"
 #include "server/audit.h"
 #include "server/cache.h"
@@ -188,7 +189,7 @@ HANDLER(h_event_update) {
                                  " on_restart = $9, enabled = $10, next_fire_at = $11 WHERE id = $1 AND app_id = $2", p, EVENT_PARAMS, NULL, &e);
     free(cfg);
     char id[ID_MAX];
-    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(cur, "id")));
+    str_copy(id, sizeof id, json_string_value(json_object_get(cur, "id")));
     if (rc >= 0)
         audit_record(r, "event.update", id, AUDIT_OK, json_pack("{s:s, s:s, s:s, s:b}", "name", f.name, "kind", f.kind, "board_id", f.board_id,
                                                                 "enabled", f.enabled));
@@ -223,11 +224,11 @@ typedef struct event_target {
 
 static void target_of(const db_rows *ev, event_target *t) {
     memset(t, 0, sizeof *t);
-    snprintf(t->id, sizeof t->id, "%s", db_rows_text(ev, 0, 0));
-    snprintf(t->board_id, sizeof t->board_id, "%s", db_rows_text(ev, 0, 3));
-    snprintf(t->on_restart, sizeof t->on_restart, "%s", db_rows_text(ev, 0, 7));
+    str_copy(t->id, sizeof t->id, db_rows_text(ev, 0, 0));
+    str_copy(t->board_id, sizeof t->board_id, db_rows_text(ev, 0, 3));
+    str_copy(t->on_restart, sizeof t->on_restart, db_rows_text(ev, 0, 7));
     t->has_start_node = !db_rows_isnull(ev, 0, 5);
-    if (t->has_start_node) snprintf(t->start_node, sizeof t->start_node, "%s", db_rows_text(ev, 0, 5));  /* check_event bounds it */
+    if (t->has_start_node) str_copy(t->start_node, sizeof t->start_node, db_rows_text(ev, 0, 5));  /* check_event bounds it */
     t->version = db_rows_isnull(ev, 0, 4) ? 0 : db_rows_int(ev, 0, 4);
     t->webhook = !strcmp(db_rows_text(ev, 0, 2), "webhook");
     t->enabled = db_rows_int(ev, 0, 8) != 0;
@@ -253,7 +254,7 @@ static bool hook_target(srv_req *r, const char *key, event_target *t) {
         if (rc == RUN_NO_BOARD) { srv_problem(r, 404, "not_found", "%s", err); return false; }
         if (rc != RUN_CREATED) {
             db_err e;
-            snprintf(e.msg, sizeof e.msg, "%s", err);
+            str_copy(e.msg, sizeof e.msg, err);
             srv_db_failed(r, DB_ERROR, &e, NULL);
             return false;
         }

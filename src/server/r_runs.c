@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/exec.h"
+#include "base/strbuf.h"
 #include "server/audit.h"
 #include "server/routes.h"
 #include "server/runs.h"
@@ -181,7 +182,7 @@ HANDLER(h_run_rerun) {
     int64_t version;
     run_create_rc rc = runs_create(r->srv, &sp, run_id, &version, err, sizeof err);
     char board[ID_MAX];
-    snprintf(board, sizeof board, "%s", db_rows_text(rows, 0, 1));
+    str_copy(board, sizeof board, db_rows_text(rows, 0, 1));
     db_rows_free(rows);
     if (vars) { explicit_bzero(vars, strlen(vars)); free(vars); }
     if (rc != RUN_CREATED) return create_failed(r, rc, err);

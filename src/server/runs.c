@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/keys.h"
+#include "base/strbuf.h"
 #include "server/exec.h"
 #include "server/runs.h"
 #include "server/srv.h"
@@ -61,9 +62,9 @@ run_create_rc runs_create(server *s, const run_spec *sp, char run_id[ID_MAX], in
     };
     exec_job *j = exec_job_new();
     if (!j) { free(sealed); return snprintf(err, n, "out of memory"), RUN_STORE_ERROR; }
-    snprintf(j->run_id, sizeof j->run_id, "%s", run_id);
-    snprintf(j->app_id, sizeof j->app_id, "%s", sp->app_id);
-    snprintf(j->board_id, sizeof j->board_id, "%s", sp->board_id);
+    str_copy(j->run_id, sizeof j->run_id, run_id);
+    str_copy(j->app_id, sizeof j->app_id, sp->app_id);
+    str_copy(j->board_id, sizeof j->board_id, sp->board_id);
     j->board_version = v;
     j->start_node = sp->start_node ? strdup(sp->start_node) : NULL;
     j->payload = sp->payload ? strdup(sp->payload) : NULL;

@@ -572,8 +572,9 @@ static wop *async_op(const char *sql, const db_val *params, int nparams) {
     size_t size = sizeof(wop) + (size_t)nparams * sizeof(db_val) + strlen(sql) + 1;
     for (int i = 0; i < nparams; i++)
         if (params[i].type == DBV_TEXT && params[i].s) size += strlen(params[i].s) + 1;
-    wop *o = calloc(1, size);
+    wop *o = malloc(size);   /* only the wop itself needs zeroing: the rest is copied over */
     if (!o) return NULL;
+    memset(o, 0, sizeof *o);
     db_val *pv = (db_val *)(o + 1);
     char *text = (char *)(pv + nparams);
     for (int i = 0; i < nparams; i++) {
