@@ -125,6 +125,10 @@ static double measure(const char *mode, int runs) {
     if (db_exec(d, "SELECT count(*) FROM runs", NULL, 0, &rows, &e) != 0) die("count", &e);
     int64_t n = db_rows_int(rows, 0, 0);
     db_rows_free(rows);
+    db_wal_stats w;
+    db_wal_stats_get(d, &w);
+    fprintf(stderr, "  %s: log %lld pages, checkpoint passes %lld, finishes %lld (forced %lld), log restarts %lld\n", mode, (long long)w.pages,
+            (long long)w.passes, (long long)w.finishes, (long long)w.forced, (long long)w.restarts);
     drop_store(d, dir);
     if (n != runs) {
         fprintf(stderr, "bench_store: %s: %lld runs in the store, %d inserted\n", mode, (long long)n, runs);
