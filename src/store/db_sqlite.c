@@ -198,6 +198,7 @@ typedef struct sdb {
     bool cwanted, cbusy;    /* a pass is asked for; one is running */
     bool cfinishing;        /* a committer is checkpointing: no pass starts */
     int copied;             /* frames of the current WAL that a pass copied */
+    unsigned generation;    /* times the WAL was seen starting over */
     db_wal_stats wal;
     sconn ckpt;             /* the checkpointer's own connection */
 } sdb;
@@ -740,6 +741,7 @@ static int on_wal_commit(void *arg, sqlite3 *h, const char *name, int pages) {
     pthread_mutex_lock(&s->cmu);
     if (pages < s->wal.pages) {   /* the WAL started over */
         s->copied = 0;
+        s->generation++;
         s->wal.restarts++;
     }
     s->wal.pages = pages;
@@ -791,6 +793,7 @@ static void *checkpointer_main(void *arg) {
         if (s->cstop) break;
         s->cwanted = false;
         s->cbusy = true;
+        unsigned generation = s->generation;
         pthread_mutex_unlock(&s->cmu);
         int log = 0, copied = 0;
         int rc = sqlite3_wal_checkpoint_v2(s->ckpt.h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
@@ -804,7 +807,9 @@ static void *checkpointer_main(void *arg) {
         pthread_mutex_lock(&s->cmu);
         s->cbusy = false;
         s->wal.passes++;
-        if (rc == SQLITE_OK && copied > 0 && copied <= log) s->copied = copied;
+        /* A pass that copied everything lets the next commit start the WAL
+         * over, maybe before this: its count then belongs to the old WAL. */
+        if (rc == SQLITE_OK && copied > 0 && copied <= log && generation == s->generation) s->copied = copied;
         pthread_cond_broadcast(&s->cidle);
     }
     pthread_mutex_unlock(&s->cmu);
