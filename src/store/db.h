@@ -45,7 +45,8 @@ typedef struct db_err { char msg[256]; } db_err;
 typedef enum db_type { DBV_NULL, DBV_INT, DBV_TEXT } db_type;
 typedef struct db_val {
     db_type type;
-    int64_t i;
+    int64_t i;      /* DBV_INT; 0 for DBV_TEXT (DB_TEXT), where the store
+                       puts strlen(s) + 1 in the copies it keeps */
     const char *s;  /* DBV_TEXT: NUL-terminated, borrowed for the call; NULL
                        is SQL NULL (of type text) */
 } db_val;
