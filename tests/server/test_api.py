@@ -99,6 +99,28 @@ def t_health(c, s):
         c.eq(r.status, 200, f"GET {p} without credentials")
 
 
+def t_threads(c, s):
+    """docs/server.md: the threads serving connections and running queued runs
+    are SCHED_BATCH, so their wake-ups do not preempt the store's writer, which
+    keeps the normal policy. Scheduling policy is field 41 of a task's stat."""
+    policies = {}
+    for tid in os.listdir(f"/proc/{s.proc.pid}/task"):
+        try:
+            with open(f"/proc/{s.proc.pid}/task/{tid}/comm") as f:
+                comm = f.read().strip()
+            with open(f"/proc/{s.proc.pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        policy = int(stat[stat.rindex(")") + 2:].split()[38])   # fields after "(comm)" start at 3
+        policies.setdefault(comm, set()).add(policy)
+    SCHED_OTHER, SCHED_BATCH = 0, 3
+    c.eq(policies.get("MHD-worker"), {SCHED_BATCH}, f"HTTP threads are SCHED_BATCH: {policies}")
+    c.eq(policies.get("weir-run"), {SCHED_BATCH}, "run workers are SCHED_BATCH")
+    c.eq(policies.get("weir-db-writer", {SCHED_OTHER}), {SCHED_OTHER}, "the store's writer thread keeps the normal policy")
+    c.eq(policies.get("weir"), {SCHED_OTHER}, "the main thread is restored to the normal policy")
+
+
 def t_apps(c, api):
     r = api.call("POST", "/api/v1/apps", {"name": "first", "description": "the first app"})
     c.eq(r.status, 201, "create app")
@@ -659,6 +681,7 @@ def suite(c, weir, src, db_url):
     notes = []
     with Server(weir, database=db_url) as s:
         t_health(c, s)
+        t_threads(c, s)
         api = Api(s, s.admin_token())
         section = Sections(c)
 
