@@ -430,7 +430,6 @@ int http_start(server *s, char *err, size_t n) {
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.client_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->cfg.max_header_bytes,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
         MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -119,6 +120,23 @@ def t_threads(c, s):
     c.eq(policies.get("weir-run"), {SCHED_BATCH}, "run workers are SCHED_BATCH")
     c.eq(policies.get("weir-db-writer", {SCHED_OTHER}), {SCHED_OTHER}, "the store's writer thread keeps the normal policy")
     c.eq(policies.get("weir"), {SCHED_OTHER}, "the main thread is restored to the normal policy")
+
+
+def t_port_taken(c, weir, s):
+    """A second server on an address in use refuses to start: sharing the
+    port (SO_REUSEPORT) would split clients between two stores at random."""
+    other = Server(weir, port=s.port)
+    try:
+        other.start(wait=False)
+        try:
+            rc = other.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        c.check(rc not in (None, 0), f"a second server on port {s.port} exits with an error (exit status {rc})")
+        c.check("cannot listen" in other.read_log(), f"and says why: {other.read_log()[-300:]!r}")
+        c.eq(s.call("GET", "/readyz").status, 200, "the first server still answers")
+    finally:
+        other.discard()
 
 
 def t_apps(c, api):
@@ -682,6 +700,7 @@ def suite(c, weir, src, db_url):
     with Server(weir, database=db_url) as s:
         t_health(c, s)
         t_threads(c, s)
+        t_port_taken(c, weir, s)
         api = Api(s, s.admin_token())
         section = Sections(c)
 
