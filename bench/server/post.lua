@@ -2,6 +2,7 @@
 --
 -- Every request: POST with Content-Type: application/json and the body
 --   BENCH_BODY          default {"name":"ada","n":41}
+-- or, with BENCH_METHOD=GET, a GET without a body;
 --   BENCH_AUTHORIZATION if set, sent as the Authorization header
 --                       (the whole value, e.g. "Bearer weirp_…")
 -- At the end, done() prints one line of JSON (after wrk's own report):
@@ -18,9 +19,13 @@ if body == nil or body == "" then
   body = '{"name":"ada","n":41}'
 end
 
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
+if os.getenv("BENCH_METHOD") == "GET" then
+  wrk.method = "GET"
+else
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
 
 local auth = os.getenv("BENCH_AUTHORIZATION")
 if auth ~= nil and auth ~= "" then

@@ -3,12 +3,14 @@
 # one after the other in the same session (bench/server/README.md).
 #
 #   bench/server/run.sh [--duration 10s] [--connections 64] [--threads 2]
-#                       [--warmup 2s] [--only nodered|weir] [--out FILE]
+#                       [--warmup 2s] [--only nodered|weir] [--reads] [--out FILE]
 #
 # For each target: start the server on a free loopback port, wait until it
 # answers, check one response, warm up, measure with wrk (post.lua), sample
 # the server's memory (VmRSS idle, VmHWM peak, VmRSS after) and CPU time,
 # stop it. Prints a markdown table and the ratio weir / Node-RED of req/s;
+# --reads measures weir alone on reads instead: GET of the app's run list
+# (limit 1) with the same token, after the one checked webhook run;
 # writes the raw JSON to bench/server/results/latest.json (gitignored).
 #
 # Environment: WEIR_BIN (default build/weir), WEIR_CACHE_DIR (default
@@ -29,6 +31,7 @@ CONNECTIONS=64
 THREADS=2
 WARMUP=2s
 ONLY=""
+READS=""
 OUT="$HERE/results/latest.json"
 WEIR_BIN=${WEIR_BIN:-$ROOT/build/weir}
 CACHE_DIR=${WEIR_CACHE_DIR:-$HOME/.cache/weir}
@@ -47,12 +50,17 @@ while [ $# -gt 0 ]; do
         --threads) THREADS=${2:?}; shift 2 ;;
         --warmup) WARMUP=${2:?}; shift 2 ;;
         --only) ONLY=${2:?}; shift 2 ;;
+        --reads) READS=1; shift ;;
         --out) OUT=${2:?}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown argument \"$1\" (--help)" >&2; exit 2 ;;
     esac
 done
 case "$ONLY" in ""|nodered|weir) ;; *) echo "run.sh: --only takes nodered or weir" >&2; exit 2 ;; esac
+if [ -n "$READS" ]; then
+    [ "$ONLY" = nodered ] && { echo "run.sh: --reads measures weir only" >&2; exit 2; }
+    ONLY=weir
+fi
 if [ -n "$ONLY" ]; then TARGETS=("$ONLY"); else TARGETS=(nodered weir); fi
 
 for tool in wrk curl python3; do
@@ -231,6 +239,7 @@ weir_start() {
         "{\"name\":\"hook\",\"kind\":\"webhook\",\"board_id\":\"$board\",\"config\":{\"wait\":true}}" \
         201 || return 1
     HOOK_URL="$base/hooks/$app/hook"
+    LIST_URL="$base/api/v1/apps/$app/runs?limit=1"
 }
 
 # ---------------------------------------------------------------- measuring
@@ -238,10 +247,10 @@ proc_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null
 proc_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }  # utime+stime
 CLK_TCK=$(getconf CLK_TCK)
 
-# run_wrk DURATION OUTFILE — post.lua against HOOK_URL with HOOK_AUTH
+# run_wrk DURATION OUTFILE — post.lua against MEASURE_URL with HOOK_AUTH
 run_wrk() {
-    BENCH_AUTHORIZATION="$HOOK_AUTH" wrk --threads "$THREADS" --connections "$CONNECTIONS" \
-        --duration "$1" --script "$HERE/post.lua" "$HOOK_URL" >"$2" 2>&1 &
+    BENCH_AUTHORIZATION="$HOOK_AUTH" BENCH_METHOD="$METHOD" wrk --threads "$THREADS" --connections "$CONNECTIONS" \
+        --duration "$1" --script "$HERE/post.lua" "$MEASURE_URL" >"$2" 2>&1 &
     local pid=$! rc
     PIDS+=("$pid")
     wait "$pid"; rc=$?
@@ -252,7 +261,7 @@ run_wrk() {
 # bench TARGET — start, check, warm up, measure, stop; $WORK/TARGET.json
 bench() {
     TARGET=$1
-    SERVER_PID="" HOOK_URL="" HOOK_AUTH="" VERSION=""
+    SERVER_PID="" HOOK_URL="" HOOK_AUTH="" VERSION="" LIST_URL=""
     local load
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "run.sh: $TARGET: starting (load average $load)" >&2
@@ -268,6 +277,8 @@ bench() {
     if [ "$BENCH_BODY" = '{"name":"ada","n":41}' ] && ! grep -qF "$EXPECT" "$WORK/check.out"; then
         err "$TARGET: unexpected answer: $(head -c 500 "$WORK/check.out")"; return 1
     fi
+    MEASURE_URL=$HOOK_URL METHOD=POST
+    [ -n "$READS" ] && MEASURE_URL=$LIST_URL METHOD=GET
     local rss_idle
     rss_idle=$(proc_field "$SERVER_PID" VmRSS)
 
@@ -285,12 +296,12 @@ bench() {
     rss_after=$(proc_field "$SERVER_PID" VmRSS)
     stop_pid "$SERVER_PID"
 
-    python3 - "$WORK/$TARGET-wrk.txt" "$WORK/$TARGET.json" "$TARGET" "$VERSION" "$HOOK_URL" "$load" \
-        "$WORK/check.out" "$cpu0" "$cpu1" "$CLK_TCK" "${rss_idle:-0}" "${hwm:-0}" "${rss_after:-0}" <<'EOF' \
+    python3 - "$WORK/$TARGET-wrk.txt" "$WORK/$TARGET.json" "$TARGET" "$VERSION" "$MEASURE_URL" "$load" \
+        "$WORK/check.out" "$cpu0" "$cpu1" "$CLK_TCK" "${rss_idle:-0}" "${hwm:-0}" "${rss_after:-0}" "$METHOD" <<'EOF' \
         || { err "$TARGET: no JSON from post.lua"; cat "$WORK/$TARGET-wrk.txt" >&2; return 1; }
 import json, sys
 (wrk_txt, out, target, version, url, load, check, cpu0, cpu1, tck,
- rss_idle, hwm, rss_after) = sys.argv[1:]
+ rss_idle, hwm, rss_after, method) = sys.argv[1:]
 wrk = None
 for line in open(wrk_txt):
     if line.startswith("{"):
@@ -299,7 +310,7 @@ if wrk is None:
     sys.exit(1)
 cpu_s = (int(cpu1) - int(cpu0)) / int(tck)
 json.dump({
-    "target": target, "version": version, "url": url,
+    "target": target, "version": version, "method": method, "url": url,
     "load_average_before": load,
     "check_answer": open(check, errors="replace").read(500),
     "wrk": wrk,
@@ -361,7 +372,8 @@ print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for t, r in targets.items():
     w, l, m = r["wrk"], r["wrk"]["latency_us"], r["rss_kib"]
     se = sum(w["socket_errors"].values())
-    print(f"| {t} | {r['version']} | {w['requests_per_s']:.0f} | {ms(l['p50'])} | {ms(l['p90'])} | {ms(l['p99'])} | {ms(l['max'])} "
+    label = t if r.get("method", "POST") == "POST" else f"{t} ({r['method']} run list)"
+    print(f"| {label} | {r['version']} | {w['requests_per_s']:.0f} | {ms(l['p50'])} | {ms(l['p90'])} | {ms(l['p99'])} | {ms(l['max'])} "
           f"| {w['non_2xx_3xx']} | {se} | {r['server_cpu_s']} | {r['requests_per_cpu_s']} | {mib(m['idle'])} | {mib(m['peak_vmhwm'])} | {mib(m['after'])} |")
 if "ratio_weir_over_nodered_requests_per_s" in res:
     print()

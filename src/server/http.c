@@ -2,6 +2,10 @@
  * through rate limits, authentication and authorization, call its handler,
  * send the answer. Also the small helpers of srv.h that build answers. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -396,11 +400,59 @@ static int tls_check_pair(const server *s, const char *cert, const char *key, ch
     return 0;
 }
 
+/* The listener: one thread accepts and hands each connection to
+ * libmicrohttpd, which gives it to one of its threads by descriptor number,
+ * so consecutive connections go to different threads. Left to accept from a
+ * shared socket itself, whichever thread woke first won: under load a few
+ * threads held most connections, and as the kernel shares CPU time per
+ * thread, not per connection, theirs waited longest (bench/README.md). */
+static void *listener_main(void *arg) {
+    server *s = arg;
+    pthread_setname_np(pthread_self(), "weir-listen");
+    unsigned failures = 0;
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            /* At a connection limit libmicrohttpd refuses it and closes it. */
+            MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&addr, len);
+            continue;
+        }
+        if (errno == EINVAL || errno == EBADF) break;  /* http_stop shut the socket */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            /* Out of descriptors or memory: said once per 100 times, and
+             * retried after a pause rather than in a busy loop. */
+            if (failures++ % 100 == 0)
+                srv_log(SLOG_WARN, "cannot accept a connection", json_pack("{s:s, s:I}", "error", strerror(errno), "times", (json_int_t)failures));
+            usleep(10 * 1000);
+        }
+        /* else the client left first (ECONNABORTED) or a signal: next one */
+    }
+    return NULL;
+}
+
+/* A listening socket of our own: SO_REUSEADDR to restart while old
+ * connections linger, never SO_REUSEPORT (a second server would share the
+ * port). */
+static int listen_on(const struct sockaddr_storage *ss, const char *what, char *err, size_t n) {
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0) return snprintf(err, n, "cannot listen on %s: %s", what, strerror(errno)), -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        snprintf(err, n, "cannot listen on %s: %s", what, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int http_start(server *s, char *err, size_t n) {
     struct sockaddr_storage ss;
     if (parse_listen(s->cfg.listen, &ss, err, n) != 0) return -1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
     char *cert = NULL, *key = NULL;
     if (*s->cfg.tls_cert) {
         if (!(cert = read_file(s->cfg.tls_cert, err, n))) return -1;
@@ -424,7 +476,6 @@ int http_start(server *s, char *err, size_t n) {
     int policy = srv_sched_batch();   /* the daemon's threads inherit it */
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.http_threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections_per_ip,
@@ -440,12 +491,28 @@ int http_start(server *s, char *err, size_t n) {
         explicit_bzero(key, strlen(key));
         free(key);
     }
-    if (!s->daemon) return snprintf(err, n, "cannot listen on %s (address in use, or not allowed?)", s->cfg.listen), -1;
-    return 0;
+    if (!s->daemon) return snprintf(err, n, "cannot start the HTTP server for %s", s->cfg.listen), -1;
+    if ((s->listen_fd = listen_on(&ss, s->cfg.listen, err, n)) >= 0) {
+        if (pthread_create(&s->listener, NULL, listener_main, s) == 0) {
+            s->listener_started = true;
+            return 0;
+        }
+        snprintf(err, n, "cannot start the listener thread");
+        close(s->listen_fd);
+    }
+    MHD_stop_daemon(s->daemon);
+    s->daemon = NULL;
+    return -1;
 }
 
 void http_stop(server *s) {
     if (!s->daemon) return;
+    if (s->listener_started) {
+        shutdown(s->listen_fd, SHUT_RDWR);  /* wakes accept() */
+        pthread_join(s->listener, NULL);
+        close(s->listen_fd);
+        s->listener_started = false;
+    }
     sse_hub_close_all(s->hub);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;

@@ -161,6 +161,9 @@ struct server {
     auth_keys keys;
     catalog *cat;
     struct MHD_Daemon *daemon;
+    int listen_fd;             /* http.c: its listener accepts, libmicrohttpd serves */
+    pthread_t listener;
+    bool listener_started;
     char worker_id[ID_MAX];
     ratelimit *rate_ip, *rate_cred;
     ratelimit *bad_cred;   /* refused bearer credentials per address (authn.c) */

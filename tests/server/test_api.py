@@ -139,6 +139,47 @@ def t_port_taken(c, weir, s):
         other.discard()
 
 
+def t_spread(c, s, threads=8, per_thread=4):
+    """docs/server.md: connections are spread over the HTTP threads. Which
+    thread serves a connection shows in /proc: one request on it makes only
+    that thread run (the third field of a task's schedstat counts the times
+    it was put on a CPU)."""
+    def runs():
+        out = {}
+        for tid in os.listdir(f"/proc/{s.proc.pid}/task"):
+            try:
+                with open(f"/proc/{s.proc.pid}/task/{tid}/comm") as f:
+                    if f.read().strip() != "MHD-worker":
+                        continue
+                with open(f"/proc/{s.proc.pid}/task/{tid}/schedstat") as f:
+                    out[tid] = int(f.read().split()[2])
+            except OSError:
+                pass
+        return out
+    conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=10) for _ in range(threads * per_thread)]
+    try:
+        for k in conns:
+            k.connect()
+        time.sleep(0.3)   # each connection has reached its thread
+        served = dict.fromkeys(runs(), 0)
+        for k in conns:
+            time.sleep(0.02)   # the last request's thread is back asleep
+            before = runs()
+            k.request("GET", "/healthz")
+            k.getresponse().read()
+            moved = [t for t, n in runs().items() if n > before.get(t, n)]
+            if len(moved) == 1:
+                served[moved[0]] += 1
+    finally:
+        for k in conns:
+            k.close()
+    counts = sorted(served.values())
+    c.eq(len(counts), threads, "the default number of HTTP threads")
+    c.check(sum(counts) >= len(conns) - 2, f"requests traced to one thread each: {counts}")
+    c.check(counts and counts[0] >= per_thread - 2 and counts[-1] <= per_thread + 2,
+            f"{len(conns)} connections spread over {threads} threads, {per_thread} each give or take 2: {counts}")
+
+
 def t_apps(c, api):
     r = api.call("POST", "/api/v1/apps", {"name": "first", "description": "the first app"})
     c.eq(r.status, 201, "create app")
@@ -701,6 +742,7 @@ def suite(c, weir, src, db_url):
         t_health(c, s)
         t_threads(c, s)
         t_port_taken(c, weir, s)
+        t_spread(c, s)
         api = Api(s, s.admin_token())
         section = Sections(c)
 
