@@ -3,16 +3,16 @@
  * send the answer. Also the small helpers of srv.h that build answers. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/textfmt.h"
 #include "server/http.h"
@@ -174,13 +174,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n) {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, n, "?");
-    if (!ci || !ci->client_addr) return;
-    const struct sockaddr *sa = ci->client_addr;
+static void peer_ip(const struct sockaddr *sa, char *out, size_t n) {
+    str_copy(out, n, "?");
+    if (!sa) return;
     if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
     else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    peer_ip(ci ? ci->client_addr : NULL, out, n);
 }
 
 static enum MHD_Result send_answer(srv_req *r) {
@@ -410,13 +413,30 @@ static void *listener_main(void *arg) {
     server *s = arg;
     pthread_setname_np(pthread_self(), "weir-listen");
     unsigned failures = 0;
+    int64_t last_said_us = INT64_MIN / 2;
     for (;;) {
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd >= 0) {
-            /* At a connection limit libmicrohttpd refuses it and closes it. */
-            MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&addr, len);
+            /* Refused, libmicrohttpd has closed it: at a connection limit
+             * (ENFILE) counted; either way said at most every 10 s. */
+            if (MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&addr, len) != MHD_YES) {
+                int why = errno;
+                uint64_t total = why == ENFILE ? metrics_conn_refused(s->metrics) : 0;
+                int64_t now = now_us();
+                if (now - last_said_us >= 10 * 1000000LL) {
+                    char ip[64];
+                    peer_ip((const struct sockaddr *)&addr, ip, sizeof ip);
+                    if (why == ENFILE)
+                        srv_log(SLOG_WARN, "connection refused at max_connections or max_connections_per_ip",
+                                json_pack("{s:s, s:I, s:I, s:I}", "client_ip", ip, "max_connections", (json_int_t)s->cfg.max_connections,
+                                          "max_connections_per_ip", (json_int_t)s->cfg.max_connections_per_ip, "refused_total", (json_int_t)total));
+                    else
+                        srv_log(SLOG_WARN, "connection dropped", json_pack("{s:s, s:s}", "client_ip", ip, "error", strerror(why)));
+                    last_said_us = now;
+                }
+            }
             continue;
         }
         if (errno == EINVAL || errno == EBADF) break;  /* http_stop shut the socket */

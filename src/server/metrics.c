@@ -25,6 +25,7 @@ typedef struct node_hist {
 struct srv_metrics {
     _Atomic uint64_t *http;        /* [(routes+1) * (NCODES+1)] */
     _Atomic uint64_t runs[NSTATUS];
+    _Atomic uint64_t conn_refused;
     pthread_mutex_t mu;
     node_hist *nodes;              /* METRICS_MAX_NODE_TYPES + 1 ("other") */
     _Atomic size_t nnodes;
@@ -55,6 +56,10 @@ void metrics_http(srv_metrics *m, const route *rt, unsigned status, int64_t dur_
     for (size_t i = 0; i < NCODES; i++)
         if (codes[i] == status) { c = i; break; }
     atomic_fetch_add_explicit(&m->http[route_index(rt) * (NCODES + 1) + c], 1, memory_order_relaxed);
+}
+
+uint64_t metrics_conn_refused(srv_metrics *m) {
+    return m ? atomic_fetch_add_explicit(&m->conn_refused, 1, memory_order_relaxed) + 1 : 0;
 }
 
 void metrics_run(srv_metrics *m, const char *status) {
@@ -115,6 +120,9 @@ char *metrics_render(srv_metrics *m, int64_t queue_depth, int64_t running, const
             sb_printf(&sb, "weir_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n", op, code, (unsigned long long)v);
         }
     }
+    sb_puts(&sb, "# HELP weir_http_connections_refused_total Connections closed unserved at max_connections or "
+                 "max_connections_per_ip.\n# TYPE weir_http_connections_refused_total counter\n");
+    sb_printf(&sb, "weir_http_connections_refused_total %llu\n", (unsigned long long)atomic_load(&m->conn_refused));
     sb_puts(&sb, "# HELP weir_runs_total Runs that ended, by final status.\n# TYPE weir_runs_total counter\n");
     for (int i = 0; i < NSTATUS; i++)
         sb_printf(&sb, "weir_runs_total{status=\"%s\"} %llu\n", run_statuses[i], (unsigned long long)atomic_load(&m->runs[i]));

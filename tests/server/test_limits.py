@@ -11,7 +11,8 @@ server stays healthy behind them:
   another still works, whatever address either comes from);
 - max_queue_length: 503 queue_full with Retry-After, on POST …/runs and on a
   non-waiting webhook; the runs accepted before complete;
-- max_connections_per_ip: the extra connections are closed at once;
+- max_connections_per_ip: the extra connections are closed at once, counted
+  in /metrics and said once in the log; max_connections likewise;
 - configuration: unknown flags and file keys, values out of range and wrong
   types stop the server (exit 2, the message names them); precedence
   defaults < config file < environment < flags.
@@ -267,6 +268,11 @@ def t_conn_per_ip(c, weir):
                 extra.append(b"timeout")
             so.close()
         c.check(all(x == b"" for x in extra), f"connections per address: the {limit + 1}th and later are closed unanswered: {extra}")
+        m = s.call("GET", "/metrics", token=s.admin_token())
+        c.check("\nweir_http_connections_refused_total 2\n" in m.body,
+                f"connections per address: both refusals counted in /metrics: {[x for x in m.body.splitlines() if 'refused' in x]}")
+        said = [x for x in s.read_log().splitlines() if "connection refused at max_connections" in x]
+        c.check(len(said) == 1 and "127.0.6.1" in said[0], f"connections per address: said once in the log, with the address: {said}")
         c.eq(request(s, "GET", "/healthz", src="127.0.6.2").status, 200, "connections per address: another address is served meanwhile")
         for so in held[:1]:
             so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -276,6 +282,36 @@ def t_conn_per_ip(c, weir):
         time.sleep(0.3)
         c.eq(request(s, "GET", "/healthz", src=src).status, 200, "connections per address: once closed, the address is served again")
         healthy(c, s, "after the connection limit")
+
+
+def t_conn_total(c, weir):
+    """max_connections: with every slot held (from several addresses, under
+    their own limit), the next connection is closed unanswered and counted."""
+    limit = 4
+    with Server(weir, extra=FAST + ["--max-connections", str(limit), "--http-threads", "2"]) as s:
+        s.admin_token()
+        held = [socket.create_connection(("127.0.0.1", s.port), timeout=5, source_address=(f"127.0.7.{i + 1}", 0))
+                for i in range(limit)]
+        time.sleep(0.2)
+        so = socket.create_connection(("127.0.0.1", s.port), timeout=5, source_address=("127.0.7.9", 0))
+        try:
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            got = so.recv(64)
+        except (ConnectionResetError, BrokenPipeError):
+            got = b""
+        except socket.timeout:
+            got = b"timeout"
+        so.close()
+        c.eq(got, b"", f"connections in all: the {limit + 1}th is closed unanswered")
+        held[0].close()
+        time.sleep(0.3)
+        m = s.call("GET", "/metrics", token=s.admin_token())
+        c.check("\nweir_http_connections_refused_total 1\n" in m.body,
+                f"connections in all: the refusal is counted: {[x for x in m.body.splitlines() if 'refused' in x]}")
+        for h in held[1:]:
+            h.close()
+        time.sleep(0.3)
+        healthy(c, s, "after the total connection limit")
 
 
 def run_serve(weir, args, env=None, timeout=8):
@@ -462,6 +498,7 @@ def main():
             healthy(c, s, "the rate-limited server at the end", src="127.0.9.9")
         section("queue", t_queue, c, weir, B, notes)
         section("conn-per-ip", t_conn_per_ip, c, weir)
+        section("conn-total", t_conn_total, c, weir)
         section("config-errors", t_config_errors, c, weir, tmp)
         section("precedence", t_precedence, c, weir, tmp)
     finally:
