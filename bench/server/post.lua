@@ -5,6 +5,11 @@
 -- or, with BENCH_METHOD=GET, a GET without a body;
 --   BENCH_AUTHORIZATION if set, sent as the Authorization header
 --                       (the whole value, e.g. "Bearer weirp_…")
+-- BENCH_THINK_MS, when set above 0, makes each connection wait after an
+-- answer before its next request: a random whole number of milliseconds
+-- from 0 to twice BENCH_THINK_MS (the same wait for all would keep the
+-- connections in step, sending in bursts). A load below the server's
+-- maximum: about connections / (latency + BENCH_THINK_MS) requests/s.
 -- At the end, done() prints one line of JSON (after wrk's own report):
 --   {"requests", "duration_s", "requests_per_s", "bytes",
 --    "latency_us": {"min","mean","stdev","p50","p90","p99","max"},
@@ -30,6 +35,15 @@ end
 local auth = os.getenv("BENCH_AUTHORIZATION")
 if auth ~= nil and auth ~= "" then
   wrk.headers["Authorization"] = auth
+end
+
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "") or 0
+if think > 0 then
+  -- each wrk thread has its own Lua state: seed each differently
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
+  function delay()
+    return math.random(0, 2 * think)
+  end
 end
 
 function done(summary, latency, requests)

@@ -3,7 +3,8 @@
 # one after the other in the same session (bench/server/README.md).
 #
 #   bench/server/run.sh [--duration 10s] [--connections 64] [--threads 2]
-#                       [--warmup 2s] [--only nodered|weir] [--reads] [--out FILE]
+#                       [--warmup 2s] [--only nodered|weir] [--reads] [--think MS]
+#                       [--out FILE]
 #
 # For each target: start the server on a free loopback port, wait until it
 # answers, check one response, warm up, measure with wrk (post.lua), sample
@@ -11,6 +12,8 @@
 # stop it. Prints a markdown table and the ratio weir / Node-RED of req/s;
 # --reads measures weir alone on reads instead: GET of the app's run list
 # (limit 1) with the same token, after the one checked webhook run;
+# --think MS has each connection wait MS ms between an answer and its next
+# request: latency below the maximum load (no ratio is printed then);
 # writes the raw JSON to bench/server/results/latest.json (gitignored).
 #
 # Environment: WEIR_BIN (default build/weir), WEIR_CACHE_DIR (default
@@ -32,6 +35,7 @@ THREADS=2
 WARMUP=2s
 ONLY=""
 READS=""
+THINK_MS=0
 OUT="$HERE/results/latest.json"
 WEIR_BIN=${WEIR_BIN:-$ROOT/build/weir}
 CACHE_DIR=${WEIR_CACHE_DIR:-$HOME/.cache/weir}
@@ -41,7 +45,7 @@ export BENCH_BODY=${BENCH_BODY:-'{"name":"ada","n":41}'}
 # What both flows answer to the default body; checked once before measuring.
 EXPECT='Hello ada, next is 42'
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -51,12 +55,14 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP=${2:?}; shift 2 ;;
         --only) ONLY=${2:?}; shift 2 ;;
         --reads) READS=1; shift ;;
+        --think) THINK_MS=${2:?}; shift 2 ;;
         --out) OUT=${2:?}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown argument \"$1\" (--help)" >&2; exit 2 ;;
     esac
 done
 case "$ONLY" in ""|nodered|weir) ;; *) echo "run.sh: --only takes nodered or weir" >&2; exit 2 ;; esac
+case "$THINK_MS" in ''|*[!0-9]*) echo "run.sh: --think takes whole milliseconds" >&2; exit 2 ;; esac
 if [ -n "$READS" ]; then
     [ "$ONLY" = nodered ] && { echo "run.sh: --reads measures weir only" >&2; exit 2; }
     ONLY=weir
@@ -249,7 +255,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 # run_wrk DURATION OUTFILE — post.lua against MEASURE_URL with HOOK_AUTH
 run_wrk() {
-    BENCH_AUTHORIZATION="$HOOK_AUTH" BENCH_METHOD="$METHOD" wrk --threads "$THREADS" --connections "$CONNECTIONS" \
+    BENCH_AUTHORIZATION="$HOOK_AUTH" BENCH_METHOD="$METHOD" BENCH_THINK_MS="$THINK_MS" wrk --threads "$THREADS" --connections "$CONNECTIONS" \
         --duration "$1" --script "$HERE/post.lua" "$MEASURE_URL" >"$2" 2>&1 &
     local pid=$! rc
     PIDS+=("$pid")
@@ -335,9 +341,9 @@ if [ ! -s "$WORK/nodered.json" ] && [ ! -s "$WORK/weir.json" ]; then
     exit 1
 fi
 mkdir -p "$(dirname "$OUT")"
-python3 - "$WORK" "$OUT" "${failed[*]:-}" "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" <<'EOF'
+python3 - "$WORK" "$OUT" "${failed[*]:-}" "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$THINK_MS" <<'EOF'
 import json, os, subprocess, sys, datetime
-work, out, failed, duration, warmup, connections, threads = sys.argv[1:]
+work, out, failed, duration, warmup, connections, threads, think_ms = sys.argv[1:]
 failed = failed.split()
 def ver(cmd):
     try:
@@ -355,11 +361,11 @@ res = {
     "machine": {"cores": os.cpu_count(), "kernel": os.uname().release},
     "wrk_version": ver(["wrk", "-v"]),
     "params": {"duration": duration, "warmup": warmup, "connections": int(connections),
-               "threads": int(threads), "body": os.environ["BENCH_BODY"]},
+               "threads": int(threads), "think_ms": int(think_ms), "body": os.environ["BENCH_BODY"]},
     "targets": targets,
     "failed": failed,
 }
-if "weir" in targets and "nodered" in targets:
+if "weir" in targets and "nodered" in targets and not int(think_ms):
     n = targets["nodered"]["wrk"]["requests_per_s"]
     res["ratio_weir_over_nodered_requests_per_s"] = round(targets["weir"]["wrk"]["requests_per_s"] / n, 3) if n else None
 json.dump(res, open(out, "w"), indent=2)
@@ -379,7 +385,8 @@ if "ratio_weir_over_nodered_requests_per_s" in res:
     print()
     print(f"weir / Node-RED, req/s: {res['ratio_weir_over_nodered_requests_per_s']}")
 print()
-print(f"{res['params']['connections']} connections, {res['params']['threads']} wrk threads, {res['params']['duration']} after {res['params']['warmup']} warm-up; raw JSON: {out}")
+think = f", {think_ms} ms think time per connection" if int(think_ms) else ""
+print(f"{res['params']['connections']} connections, {res['params']['threads']} wrk threads{think}, {res['params']['duration']} after {res['params']['warmup']} warm-up; raw JSON: {out}")
 EOF
 
 if [ ${#failed[@]} -gt 0 ]; then
