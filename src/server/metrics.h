@@ -1,8 +1,7 @@
 /* metrics.h — counters behind GET /metrics (Prometheus text format 0.0.4):
  * HTTP requests by route and status, connections refused at a limit, runs by
- * final status, node durations by
- * node type (histogram), and the queue depth and SQLite's write-ahead log
- * read at scrape time. */
+ * final status, node durations by node type (histogram), and the queue depth
+ * and SQLite's write-ahead log read at scrape time. */
 #ifndef WEIR_SRV_METRICS_H
 #define WEIR_SRV_METRICS_H
 

@@ -13,13 +13,16 @@ import http.client
 import json
 import os
 import re
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Sections, Server, fresh_pg_database, load_board, main_per_store, now_us  # noqa: E402
+from harness import Sections, Server, free_port, fresh_pg_database, load_board, main_per_store, now_us  # noqa: E402
 
 FINAL = ("completed", "failed", "timed_out", "cancelled")
 SECRET_VAR = "s3cr3t-variable-7f2a9c41e0"      # a secret variable's value
@@ -137,6 +140,39 @@ def t_port_taken(c, weir, s):
         c.eq(s.call("GET", "/readyz").status, 200, "the first server still answers")
     finally:
         other.discard()
+
+
+def t_ipv6(c, weir):
+    """--listen [::1]:PORT serves IPv6 only (IPV6_V6ONLY: 127.0.0.1 on the
+    same port is not this server)."""
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="weir-test-v6-")
+    p = subprocess.Popen([weir, "serve", "--listen", f"[::1]:{port}", "--data-dir", data, "--log-level", "warn"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        status, deadline = None, time.time() + 15
+        while status is None and time.time() < deadline and p.poll() is None:
+            try:
+                k = http.client.HTTPConnection("::1", port, timeout=5)
+                k.request("GET", "/healthz")
+                status = k.getresponse().status
+                k.close()
+            except OSError:
+                time.sleep(0.05)
+        c.eq(status, 200, "a server on [::1] answers over IPv6")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            v4 = "connected"
+        except OSError:
+            v4 = "refused"
+        c.eq(v4, "refused", "and not on 127.0.0.1")
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def t_spread(c, s, threads=8, per_thread=4):
@@ -743,6 +779,7 @@ def suite(c, weir, src, db_url):
         t_threads(c, s)
         t_port_taken(c, weir, s)
         t_spread(c, s)
+        t_ipv6(c, weir)
         api = Api(s, s.admin_token())
         section = Sections(c)
 
