@@ -13,6 +13,7 @@ server stays healthy behind them:
   non-waiting webhook; the runs accepted before complete;
 - max_connections_per_ip: the extra connections are closed at once, counted
   in /metrics and said once in the log; max_connections likewise;
+- run workers that cannot be started: weir serve says so and exits 2;
 - configuration: unknown flags and file keys, values out of range and wrong
   types stop the server (exit 2, the message names them); precedence
   defaults < config file < environment < flags.
@@ -328,6 +329,33 @@ def run_serve(weir, args, env=None, timeout=8):
         return None, "still running (it started)"
 
 
+def t_no_threads(c, weir, tmp, notes):
+    """When the run workers cannot all be started (here: 1,024 threads of
+    8 MiB stacks in a 3 GiB address space), weir serve says so and exits 2;
+    it neither crashes nor serves half started. Not under the sanitizers:
+    their shadow memory needs the address space this takes away."""
+    if os.environ.get("WEIR_TEST_SANITIZED"):
+        notes.append("no-threads: not run under the sanitizers (the address space limit leaves them none)")
+        return
+    import resource
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_STACK, (8 << 20, 8 << 20))
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    port = free_port()
+    data = os.path.join(tmp, "no-threads")
+    try:
+        p = subprocess.run([weir, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data, "--run-workers", "1024"],
+                           capture_output=True, text=True, timeout=30, preexec_fn=limited)
+        rc, err = p.returncode, p.stderr
+    except subprocess.TimeoutExpired:
+        rc, err = None, "still running (it started)"
+    c.eq(rc, EXIT_USAGE, f"run workers that cannot start: exit {EXIT_USAGE}, no crash ({err[-300:]!r})")
+    c.check("cannot start the run workers" in err, "and it says why")
+    with Server(weir, port=port) as s:   # the port was let go
+        healthy(c, s, "a server started after it on the same port")
+
+
 def t_config_errors(c, weir, tmp):
     dd = os.path.join(tmp, "cfg-data")
     base = ["--data-dir", dd, "--listen", f"127.0.0.1:{free_port()}"]
@@ -499,6 +527,7 @@ def main():
         section("queue", t_queue, c, weir, B, notes)
         section("conn-per-ip", t_conn_per_ip, c, weir)
         section("conn-total", t_conn_total, c, weir)
+        section("no-threads", t_no_threads, c, weir, tmp, notes)
         section("config-errors", t_config_errors, c, weir, tmp)
         section("precedence", t_precedence, c, weir, tmp)
     finally:
