@@ -34,7 +34,7 @@ static void refuse(srv_req *r, const char *why) {
 }
 
 static void copy_id(char *dst, const char *src) {
-    str_copy(dst, ID_MAX, src ? src : "");
+    str_copy(dst, ID_MAX, src);   /* NULL copies as "" */
 }
 
 /* Record a credential's use (sql: "UPDATE … SET col = $1 WHERE id = $2") when

@@ -159,7 +159,7 @@ bool sse_subscribe(sse_hub *h, srv_req *r, const char *app_id, const char *run_i
     st->hub = h;
     st->conn = r->conn;
     str_copy(st->app_id, sizeof st->app_id, app_id);
-    str_copy(st->run_id, sizeof st->run_id, run_id ? run_id : "");
+    str_copy(st->run_id, sizeof st->run_id, run_id);   /* NULL (an app stream): "" */
     sb_puts(&st->pending, "retry: 2000\n\n");
     size_t i;
     json_t *ev;
