@@ -24,8 +24,8 @@ HANDLER(h_metrics) {
     db_err e;
     int64_t depth = queue_depth(r->srv->db, &e);
     db_wal_stats wal;
-    db_wal_stats_get(r->srv->db, &wal);
     bool sqlite = db_get_kind(r->srv->db) == DB_SQLITE;
+    if (sqlite) db_wal_stats_get(r->srv->db, &wal);
     char *text = metrics_render(r->srv->metrics, depth < 0 ? 0 : depth, exec_running(r->srv->exec), sqlite ? &wal : NULL);
     free(r->resp);
     r->resp = text;

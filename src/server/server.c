@@ -130,7 +130,6 @@ static void *housekeeper(void *arg) {
         int64_t now = now_us();
         db_err e;
         exec_expire_waiters(s->exec, now);
-        if (db_maintain(s->db, &e) != 0) srv_log(SLOG_WARN, "store maintenance failed", json_pack("{s:s}", "error", e.msg));
         warn_forced_checkpoints(s, &forced_seen);
         int64_t depth = queue_depth(s->db, &e);
         if (depth >= 0) atomic_store(&s->queued_in_store, depth);

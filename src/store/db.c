@@ -220,10 +220,6 @@ static const char *const create_migrations_table =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
-int db_maintain(db *d, db_err *err) {
-    return d && d->ops->maintain ? d->ops->maintain(d, err) : 0;
-}
-
 void db_wal_stats_get(db *d, db_wal_stats *out) {
     *out = (db_wal_stats){0};
     if (d && d->ops->wal_stats) d->ops->wal_stats(d, out);

@@ -113,13 +113,9 @@ void db_rows_free(db_rows *r);
 int db_migrate(db *d, db_err *err);
 int db_schema_version(db *d, db_err *err);
 
-/* Maintenance a background thread calls every second or so. SQLite: asks
- * the pool's checkpointer thread for a pass over the write-ahead log (it
- * also runs one by itself every second, and whenever the log grows by
- * checkpoint_pages; docs/store.md). PostgreSQL: nothing. */
-int db_maintain(db *d, db_err *err);  /* >= 0 (0: empty), or a db_code */
-
-/* SQLite's write-ahead log (all zero on PostgreSQL). */
+/* SQLite's write-ahead log (all zero on PostgreSQL). Its checkpoints need
+ * no caller: the pool's checkpointer thread runs a pass every second and
+ * whenever the log grows by checkpoint_pages (docs/store.md). */
 typedef struct db_wal_stats {
     int64_t pages;      /* frames in the log after the last commit */
     int64_t copied;     /* of which a pass has copied into the database */

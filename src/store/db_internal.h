@@ -24,8 +24,6 @@ typedef struct db_ops {
     /* db_exec_async; NULL: run it now with exec and call done (db.c). */
     int (*exec_async)(db *d, const char *sql, const db_val *params, int nparams, db_done_fn done, void *ctx,
                       db_err *err);
-    /* Background maintenance (SQLite: a WAL checkpoint); NULL when none. */
-    int (*maintain)(db *d, db_err *err);
     void (*wal_stats)(db *d, db_wal_stats *out);   /* NULL: no WAL */
 } db_ops;
 

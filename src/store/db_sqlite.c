@@ -853,16 +853,6 @@ static void stop_checkpointer(sdb *s) {
     s->cthread_started = false;
 }
 
-/* The housekeeper's nudge: a pass now, if none is running. */
-static int sq_maintain(db *d, db_err *err) {
-    (void)err;
-    sdb *s = (sdb *)d;
-    pthread_mutex_lock(&s->cmu);
-    want_pass(s);
-    pthread_mutex_unlock(&s->cmu);
-    return 0;
-}
-
 static void sq_wal_stats(db *d, db_wal_stats *out) {
     sdb *s = (sdb *)d;
     pthread_mutex_lock(&s->cmu);
@@ -873,7 +863,6 @@ static void sq_wal_stats(db *d, db_wal_stats *out) {
 
 static const db_ops sqlite_ops = {
     .exec_async = sq_exec_async,
-    .maintain = sq_maintain,
     .wal_stats = sq_wal_stats,
     .exec = sq_exec,
     .begin = sq_begin,
